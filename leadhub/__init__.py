@@ -1,0 +1,1 @@
+"""LeadHub: lead management for sales teams."""
