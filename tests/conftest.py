@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
 
 from leadhub.config import normalise_database_url
-from leadhub.services import migrations
+from leadhub.services import all_models, migrations  # noqa: F401
 from leadhub.services.db import engine_for
 
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -33,25 +33,28 @@ def _port_open(host: str, port: int) -> bool:
 
 
 def postgres_url() -> str | None:
-    """The PostgreSQL URL tests use, or None when no server is available."""
+    """The PostgreSQL URL tests use (its database created if missing), or None when no
+    server is available. Parallel runs can each set their own LEADHUB_TEST_POSTGRES_URL."""
     url = os.environ.get("LEADHUB_TEST_POSTGRES_URL")
-    if url:
-        return normalise_database_url(url)
-    if not _port_open("127.0.0.1", 5432):
-        return None
-    admin = create_engine(normalise_database_url(DEFAULT_PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    url = normalise_database_url(url) if url else None
+    if url is None:
+        if not _port_open("127.0.0.1", 5432):
+            return None
+        url = str(make_url(normalise_database_url(DEFAULT_PG_ADMIN_URL)).set(database=PG_TEST_DB)
+                  .render_as_string(hide_password=False))
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                  {"n": PG_TEST_DB}).first()
+                                  {"n": target.database}).first()
             if not exists:
-                conn.execute(text(f'CREATE DATABASE "{PG_TEST_DB}"'))
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
     except Exception:  # noqa: BLE001 - any failure means "no usable server"
         return None
     finally:
         admin.dispose()
-    return str(make_url(normalise_database_url(DEFAULT_PG_ADMIN_URL)).set(database=PG_TEST_DB)
-               .render_as_string(hide_password=False))
+    return url
 
 
 _PG_URL: str | None = None

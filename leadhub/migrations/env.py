@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from leadhub.services import models  # noqa: F401  (registers every table)
+from leadhub.services import all_models  # noqa: F401  (registers every table)
 from leadhub.services.db import engine_for
 
 config = context.config
