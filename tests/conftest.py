@@ -20,6 +20,15 @@ from leadhub.config import normalise_database_url
 from leadhub.services import all_models, migrations  # noqa: F401
 from leadhub.services.db import engine_for
 
+# Real argon2, with cheap parameters: the suite creates hundreds of users, and hashing with
+# production cost (~0.1 s each) would dominate its run time.
+from pwdlib import PasswordHash  # noqa: E402
+from pwdlib.hashers.argon2 import Argon2Hasher  # noqa: E402
+
+from leadhub.services import auth as _auth  # noqa: E402
+
+_auth._hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+
 DEFAULT_PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PG_TEST_DB = "leadhub_test"
 
