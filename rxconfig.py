@@ -19,5 +19,6 @@ config = rx.Config(
     # per-route CORS in the form endpoint.
     cors_allowed_origins=[o for o in os.environ.get("LEADHUB_CORS_ORIGINS", "").split(",") if o]
     or [settings.app_url],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
     disable_plugins=[SitemapPlugin],
 )

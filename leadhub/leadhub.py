@@ -2,10 +2,32 @@
 
 import reflex as rx
 
+from leadhub.pages.auth import login_page, signup_page
+from leadhub.pages.leads import leads_page
+from leadhub.pages.placeholder import coming_soon
+from leadhub.pages.settings import settings_page
+from leadhub.state.auth_pages import LoginState
+from leadhub.state.leads import LeadsState
+from leadhub.state.session import SessionState
+from leadhub.state.settings import SettingsState
+
 
 def index() -> rx.Component:
-    return rx.center(rx.heading("LeadHub"), height="100vh")
+    """Sends the browser to its leads, or to the login page."""
+    return rx.center(rx.spinner(), height="100vh")
 
 
 app = rx.App()
-app.add_page(index, route="/")
+app.add_page(index, route="/", on_load=[SessionState.require_login, rx.redirect("/leads")],
+             title="LeadHub")
+app.add_page(login_page, route="/login", on_load=LoginState.redirect_if_signed_in,
+             title="LeadHub · Sign in")
+app.add_page(signup_page, route="/signup", title="LeadHub · Create your team")
+app.add_page(leads_page, route="/leads", on_load=[SessionState.require_login, LeadsState.load],
+             title="LeadHub · Leads")
+app.add_page(settings_page, route="/settings",
+             on_load=[SessionState.require_login, SettingsState.load], title="LeadHub · Settings")
+for title, route in [("Board", "/board"), ("Outreach", "/outreach"), ("Contacts", "/contacts"),
+                     ("Deals", "/deals"), ("Analytics", "/analytics"), ("Forms", "/forms")]:
+    app.add_page(coming_soon(title), route=route, on_load=SessionState.require_login,
+                 title=f"LeadHub · {title}")

@@ -74,12 +74,15 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+INVALID_EMAIL = "Enter a valid e-mail address, e.g. ana@example.com."
+
+
 def normalise_email(email: str, field: str = "email") -> str:
     """Lower-cased, syntax-checked e-mail, or ValidationFailed at `field`."""
     try:
         return validate_email((email or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise ValidationFailed(field_errors={field: str(exc)}) from exc
+        raise ValidationFailed(field_errors={field: INVALID_EMAIL}) from exc
 
 
 def _check_password(password: str, field: str = "password") -> None:

@@ -17,6 +17,7 @@ import phonenumbers
 from sqlalchemy import asc, delete, desc, func, or_, update
 from sqlmodel import Session, select
 
+from leadhub.services.auth import normalise_email
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
 from leadhub.services.models import (
@@ -88,12 +89,10 @@ def normalise_phone(raw: str, region: str) -> str:
 
 
 def _normalise_email(raw: str) -> str:
-    from email_validator import EmailNotValidError, validate_email
-
     try:
-        return validate_email(raw, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise ValueError(str(exc)) from exc
+        return normalise_email(raw)
+    except ValidationFailed as exc:
+        raise ValueError(exc.field_errors["email"]) from exc
 
 
 def _normalise_url(raw: str) -> str:

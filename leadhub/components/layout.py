@@ -1,0 +1,118 @@
+"""The app shell: navigation on the left, team and user on top, the page in the middle."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from leadhub.components.i18n import language_switch, t, t_value
+from leadhub.state.session import SessionState
+
+NAV = [
+    ("Leads", "/leads", "users"),
+    ("Board", "/board", "kanban"),
+    ("Outreach", "/outreach", "send"),
+    ("Contacts", "/contacts", "contact"),
+    ("Deals", "/deals", "handshake"),
+    ("Analytics", "/analytics", "chart-column"),
+    ("Forms", "/forms", "file-input"),
+    ("Settings", "/settings", "settings"),
+]
+
+
+def nav_link(label: str, href: str, icon: str) -> rx.Component:
+    active = rx.State.router.page.path == href
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=16), rx.text(t(label), size="2"), spacing="2", align="center"),
+        href=href,
+        underline="none",
+        padding_x="0.75em",
+        padding_y="0.5em",
+        border_radius="var(--radius-2)",
+        width="100%",
+        color=rx.cond(active, "var(--accent-11)", "var(--gray-12)"),
+        background=rx.cond(active, "var(--accent-3)", "transparent"),
+        _hover={"background": "var(--gray-3)"},
+        data_nav=label.lower(),
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(rx.icon("target", color="var(--accent-9)"), rx.heading("LeadHub", size="5"),
+                  align="center", padding="0.75em"),
+        *[nav_link(*item) for item in NAV],
+        width="13em",
+        min_width="13em",
+        height="100vh",
+        position="sticky",
+        top="0",
+        padding="0.5em",
+        spacing="1",
+        border_right="1px solid var(--gray-5)",
+        background="var(--gray-1)",
+        as_="nav",
+    )
+
+
+def team_menu() -> rx.Component:
+    return rx.cond(
+        SessionState.teams.length() > 1,
+        rx.select.root(
+            rx.select.trigger(placeholder=SessionState.team_name, aria_label="Switch team"),
+            rx.select.content(rx.foreach(
+                SessionState.teams,
+                lambda team: rx.select.item(team["name"], value=team["id"]),
+            )),
+            on_change=SessionState.switch_team,
+            size="1",
+        ),
+        rx.text(SessionState.team_name, weight="bold", size="2", id="team-name"),
+    )
+
+
+def header() -> rx.Component:
+    return rx.hstack(
+        team_menu(),
+        rx.spacer(),
+        language_switch(),
+        rx.hstack(
+            rx.avatar(fallback=SessionState.user_name[:2], size="2", radius="full"),
+            rx.vstack(
+                rx.text(SessionState.user_name, size="2", weight="medium", id="user-name"),
+                rx.text(t_value(SessionState.role, ["admin", "manager", "rep"]),
+                        size="1", color_scheme="gray", id="user-role"),
+                spacing="0",
+            ),
+            align="center",
+        ),
+        rx.button(rx.icon("log-out", size=14), t("Sign out"), variant="ghost", size="2",
+                  on_click=SessionState.logout, id="logout"),
+        width="100%",
+        align="center",
+        padding_x="1.5em",
+        padding_y="0.75em",
+        border_bottom="1px solid var(--gray-5)",
+        spacing="4",
+    )
+
+
+def app_shell(*children: rx.Component) -> rx.Component:
+    """A private page: shown once the session is known, empty while it is being checked."""
+    return rx.hstack(
+        sidebar(),
+        rx.vstack(
+            header(),
+            rx.box(*children, width="100%", padding="1.5em"),
+            width="100%",
+            spacing="0",
+            min_width="0",
+        ),
+        spacing="0",
+        width="100%",
+        align="start",
+    )
+
+
+def page_title(text: str, *actions: rx.Component) -> rx.Component:
+    return rx.hstack(rx.heading(t(text), size="6"), rx.spacer(), *actions,
+                     width="100%", align="center", margin_bottom="1em")
