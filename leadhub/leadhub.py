@@ -17,7 +17,7 @@ def index() -> rx.Component:
     return rx.center(rx.spinner(), height="100vh")
 
 
-app = rx.App()
+app = rx.App(head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")])
 app.add_page(index, route="/", on_load=[SessionState.require_login, rx.redirect("/leads")],
              title="LeadHub")
 app.add_page(login_page, route="/login", on_load=LoginState.redirect_if_signed_in,

@@ -7,6 +7,7 @@ import reflex as rx
 from leadhub.components.forms import labelled, text_field
 from leadhub.components.i18n import t, t_value
 from leadhub.components.layout import app_shell, page_title
+from leadhub.i18n import LANGUAGES
 from leadhub.services.auth import CURRENCIES
 from leadhub.state.auth_pages import COMMON_TIMEZONES
 from leadhub.state.settings import SettingsState
@@ -14,10 +15,11 @@ from leadhub.state.settings import SettingsState
 ROLES = ["admin", "manager", "rep"]
 
 
-def _select(name: str, options: list[str], default: rx.Var) -> rx.Component:
+def _select(name: str, options: list[str], default: rx.Var,
+            labels: dict[str, str] | None = None) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(width="100%", id=name),
-        rx.select.content(*[rx.select.item(o, value=o) for o in options]),
+        rx.select.content(*[rx.select.item((labels or {}).get(o, o), value=o) for o in options]),
         name=name, default_value=default,
     )
 
@@ -33,7 +35,7 @@ def team_card() -> rx.Component:
                          errors, "timezone"),
                 labelled("Currency", _select("currency", list(CURRENCIES), values["currency"]),
                          errors, "currency"),
-                labelled("Language", _select("language", ["en", "es"], values["language"]),
+                labelled("Language", _select("language", list(LANGUAGES), values["language"], LANGUAGES),
                          errors, "language"),
                 text_field("Country", "country", errors, values["country"], placeholder="ES"),
                 columns="2", spacing="3", width="100%",
@@ -86,8 +88,11 @@ def members_card() -> rx.Component:
                 rx.hstack(
                     text_field("E-mail", "email", errors, type_="email"),
                     text_field("Name", "full_name", errors),
-                    labelled("Role", rx.select(ROLES, value=SettingsState.new_member_role,
-                                               on_change=SettingsState.set_new_member_role)),
+                    labelled("Role", rx.select.root(
+                        rx.select.trigger(id="new-member-role"),
+                        rx.select.content(*[rx.select.item(t(r), value=r) for r in ROLES]),
+                        value=SettingsState.new_member_role,
+                        on_change=SettingsState.set_new_member_role)),
                     rx.button(t("Add member"), type="submit", id="add-member"),
                     align="end", spacing="3", width="100%", margin_top="1em",
                 ),
