@@ -210,7 +210,9 @@ class Lead(SQLModel, table=True):
         Index("ix_lead_team_created", "team_id", "created_at"),
         Index("ix_lead_team_updated", "team_id", "updated_at"),
         Index("ix_lead_team_owner", "team_id", "owner_id"),
-        Index("ix_lead_team_last_name", "team_id", "last_name"),
+        Index("ix_lead_team_last_name", "team_id", "last_name", "first_name"),
+        # covering index: a text search scans this instead of whole rows
+        Index("ix_lead_team_search", "team_id", "search_text"),
         Index("ix_lead_team_company", "team_id", "company"),
         Index("ix_lead_team_email", "team_id", "email"),
         Index("ix_lead_team_source", "team_id", "lead_source"),
