@@ -91,6 +91,7 @@ ES: dict[str, str] = {
     "Page": "Página",
     "of": "de",
     "leads": "prospectos",
+    "lead": "prospecto",
     "No leads match these filters.": "Ningún prospecto coincide con estos filtros.",
     "Lead saved.": "Prospecto guardado.",
     "Lead created.": "Prospecto creado.",

@@ -119,7 +119,8 @@ def lead_table() -> rx.Component:
 
 def pager() -> rx.Component:
     return rx.hstack(
-        rx.text(LeadsState.total, " ", t("leads"), " · ", t("Page"), " ", LeadsState.page, " ",
+        rx.text(LeadsState.total, " ", rx.cond(LeadsState.total == 1, t("lead"), t("leads")), " · ",
+                t("Page"), " ", LeadsState.page, " ",
                 t("of"), " ", LeadsState.pages, size="2", color_scheme="gray", id="leads-count"),
         rx.spacer(),
         rx.button(rx.icon("chevron-left", size=14), t("Previous"), variant="soft", size="1",

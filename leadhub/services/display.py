@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import phonenumbers
+
 
 def local_time(value: datetime | None, tz_name: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored UTC timestamp as wall-clock time in `tz_name` ('' for none)."""
@@ -35,3 +37,14 @@ def relative(value: datetime | None, now: datetime | None = None, lang: str = "e
             amount = f"{seconds // size} {unit}"
             return f"hace {amount}" if lang == "es" else f"{amount} ago"
     return "ahora" if lang == "es" else "just now"
+
+
+def phone(e164: str | None) -> str:
+    """A stored E.164 number in international format, e.g. +34 612 34 56 78."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

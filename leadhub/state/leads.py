@@ -8,7 +8,7 @@ import reflex as rx
 
 from leadhub.services import leads
 from leadhub.services.db import session_scope
-from leadhub.services.display import local_time, money, relative
+from leadhub.services.display import local_time, money, phone, relative
 from leadhub.services.leads import LeadQuery
 from leadhub.state.session import NONE, SessionState, handles_errors
 
@@ -65,7 +65,7 @@ class LeadsState(SessionState):
         tz, currency = self.team_timezone, self.team_currency
         self.rows = [{
             "id": str(r.id), "name": r.name, "company": r.company, "email": r.email,
-            "phone": r.phone, "status": r.status, "rating": r.rating, "source": r.lead_source,
+            "phone": phone(r.phone), "status": r.status, "rating": r.rating, "source": r.lead_source,
             "score": str(r.score), "budget": money(r.budget, currency), "owner": r.owner_name,
             "created": local_time(r.created_at, tz, "%Y-%m-%d"),
             "last_contacted": relative(r.last_contacted_at, lang=self.lang),
