@@ -96,7 +96,7 @@ ensure_python_packages() {
     if [[ -f $STAMP && $(cat "$STAMP") == "$wanted" ]]; then
         return
     fi
-    log "installing LeadHub and its test tools into .venv (pyproject.toml changed since the last install)"
+    log "installing LeadHub and its test tools into .venv (new venv, or pyproject.toml changed)"
     "$VENV/bin/python" -m pip install --disable-pip-version-check --quiet --editable ".[test]"
     printf '%s\n' "$wanted" >"$STAMP"
 }

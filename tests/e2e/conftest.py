@@ -274,6 +274,10 @@ def _stop(process: subprocess.Popen) -> None:
     process.wait(timeout=5)
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _log_tail(lines: int = 60) -> str:
     try:
         return "\n".join(SERVER_LOG.read_text(errors="replace").splitlines()[-lines:])
@@ -303,7 +307,12 @@ def live_app(request, _web_dir_lock, e2e_database, e2e_seed) -> Iterator[LiveApp
             command, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             env=_server_env(port=port, data_dir=data_dir, database_url=database_url, bun=bun),
             start_new_session=True)
-    atexit.register(_stop, process)  # in case pytest is interrupted before the teardown
+    # The server has its own process group, so a CI job killing pytest's group misses it:
+    # turn SIGTERM into an interrupt, which runs the teardown below; atexit is a last resort.
+    previous_sigterm = signal.getsignal(signal.SIGTERM)
+    if previous_sigterm is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
+    atexit.register(_stop, process)
     try:
         deadline = started + START_TIMEOUT_S
         while True:
@@ -325,6 +334,8 @@ def live_app(request, _web_dir_lock, e2e_database, e2e_seed) -> Iterator[LiveApp
     finally:
         _stop(process)
         atexit.unregister(_stop)
+        if previous_sigterm is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 # ----------------------------------------------------------------------------- browser
