@@ -1,4 +1,4 @@
-"""`t("English text")`: the catalog's text in the language the user picked."""
+"""t(english): the catalog's text in the language the user picked."""
 
 from __future__ import annotations
 

@@ -1,13 +1,4 @@
-"""The one catalog of user-facing text, English → Spanish.
-
-Keys are the English text itself, so a string missing from the catalog still reads well in
-English. Components use `leadhub.components.i18n.t`; states translate service messages
-(errors, toasts) with `translate`.
-"""
-
-from __future__ import annotations
-
-LANGUAGES = {"en": "English", "es": "Español"}
+"""Spanish for the app shell, login, leads and settings."""
 
 ES: dict[str, str] = {
     # Navigation and shell
@@ -172,10 +163,3 @@ ES: dict[str, str] = {
     "This user is already a member of the team.": "Este usuario ya es miembro del equipo.",
     "Choose a status.": "Elige un estado.",
 }
-
-
-def translate(text: str, lang: str) -> str:
-    """`text` in the user's language, or as it is when the catalog has no translation."""
-    if lang == "es":
-        return ES.get(text, text)
-    return text

@@ -1,0 +1,24 @@
+"""The one catalog of user-facing text, English → Spanish.
+
+Keys are the English text itself, so a string missing from the catalog still reads well in
+English. Each area of the app keeps its strings in a module here (`core`, …) and this module
+merges them. Components use `leadhub.components.i18n.t`; states translate service messages
+(errors, toasts) with `translate`.
+"""
+
+from __future__ import annotations
+
+from leadhub.i18n import core
+
+LANGUAGES = {"en": "English", "es": "Español"}
+
+ES: dict[str, str] = {}
+for _area in (core,):
+    ES.update(_area.ES)
+
+
+def translate(text: str, lang: str) -> str:
+    """`text` in the user's language, or as it is when the catalog has no translation."""
+    if lang == "es":
+        return ES.get(text, text)
+    return text
