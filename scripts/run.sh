@@ -17,14 +17,8 @@ export REFLEX_USE_SYSTEM_BUN=1
 # The browser's origin must be allowed to open the app's websocket.
 export LEADHUB_APP_URL=${LEADHUB_APP_URL:-http://127.0.0.1:$PORT}
 
-if [[ -f leadhub/cli.py ]]; then
-    leadhub db upgrade
-    leadhub demo --if-empty
-else
-    # Only while the CLI is being written: migrate directly, no demo data yet.
-    echo "==> leadhub/cli.py not there yet: migrating without the CLI, no demo data" >&2
-    python -c 'from leadhub.services.migrations import upgrade; upgrade()'
-fi
+leadhub db upgrade
+leadhub demo --if-empty
 
 echo "==> building and starting LeadHub on http://127.0.0.1:$PORT (Ctrl-C stops it)" >&2
 exec reflex run --env prod --single-port --frontend-port "$PORT" --backend-port "$PORT" \
