@@ -1,3 +1,4 @@
 """Imports every module that defines tables, so Alembic and tests see the whole schema."""
 
 from leadhub.services import models  # noqa: F401
+from leadhub.services import contacts, followup, outreach, touches  # noqa: F401  (follow-up tables, touch events)
