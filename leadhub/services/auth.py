@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import lru_cache
+from importlib import resources
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo, available_timezones
@@ -154,9 +156,24 @@ def add_membership(*, session: Session, team_id: int, user_id: int, role: str) -
     return membership
 
 
+@lru_cache(maxsize=1)
+def _country_by_timezone() -> dict[str, str]:
+    """Time zone -> ISO country, from the tz database's zone.tab (shipped by `tzdata`)."""
+    table = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    pairs = (line.split("\t") for line in table.splitlines() if line and not line.startswith("#"))
+    return {cols[2]: cols[0] for cols in pairs if len(cols) >= 3}
+
+
+def country_for_timezone(timezone: str) -> str:
+    """The country a time zone belongs to (e.g. Europe/Madrid -> ES); US when unknown."""
+    return _country_by_timezone().get(timezone, "US")
+
+
 def sign_up(*, session: Session, team_name: str, email: str, password: str, full_name: str = "",
-            timezone: str = "UTC", currency: str = "USD", language: str = "en") -> tuple[Team, User]:
-    """Create a team and its first admin in one go."""
+            timezone: str = "UTC", currency: str = "USD", language: str = "en",
+            country: str | None = None) -> tuple[Team, User]:
+    """Create a team and its first admin in one go; the team's country (the default region
+    for phone numbers) follows its time zone unless given."""
     errors = _validate_team_fields(team_name, timezone, currency, language)
     try:
         normalise_email(email)
@@ -169,7 +186,7 @@ def sign_up(*, session: Session, team_name: str, email: str, password: str, full
     if errors:
         raise ValidationFailed(field_errors=errors)
     team = create_team(session=session, name=team_name, timezone=timezone, currency=currency,
-                       language=language)
+                       language=language, country=country or country_for_timezone(timezone))
     user = create_user(session=session, email=email, password=password, full_name=full_name,
                        language=language)
     add_membership(session=session, team_id=team.id, user_id=user.id, role=Role.ADMIN.value)

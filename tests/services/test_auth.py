@@ -136,3 +136,11 @@ def test_admin_cannot_touch_members_of_another_team(session, team_a, team_b):
         auth.remove_member(session=session, ctx=team_a.admin_ctx, user_id=team_b.rep.id)
     assert {u.id for u, _ in auth.list_members(session=session, ctx=team_a.admin_ctx)}.isdisjoint(
         {u.id for u, _ in auth.list_members(session=session, ctx=team_b.admin_ctx)})
+
+
+@pytest.mark.parametrize("timezone, country", [
+    ("Europe/Madrid", "ES"), ("America/Mexico_City", "MX"), ("America/Bogota", "CO"), ("UTC", "US")])
+def test_team_country_follows_its_time_zone(session, timezone, country):
+    team, _ = auth.sign_up(session=session, team_name="T", email=f"a-{country.lower()}@x.com",
+                           password="password-1", timezone=timezone)
+    assert team.country == country
