@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from leadhub.services.auth import normalise_email
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
+from leadhub.services.team_signal import lead_changed
 from leadhub.services.models import (
     Activity,
     CampaignMember,
@@ -220,6 +221,7 @@ def create_lead(*, session: Session, ctx: TeamContext, data: dict[str, Any]) -> 
     session.flush()
     session.add(LeadStatusHistory(team_id=ctx.team_id, lead_id=lead.id, from_status=None,
                                   to_status=lead.status, changed_by=ctx.user_id))
+    lead_changed(session=session, lead=lead)
     session.flush()
     return lead
 
@@ -247,6 +249,7 @@ def update_lead(*, session: Session, ctx: TeamContext, lead_id: int, changes: di
         _set_status(session, ctx, lead, new_status)
     lead.updated_at = utcnow()
     _refresh_search_text(lead)
+    lead_changed(session=session, lead=lead)
     session.add(lead)
     session.flush()
     return lead
@@ -269,6 +272,7 @@ def delete_lead(*, session: Session, ctx: TeamContext, lead_id: int) -> None:
     for table in (Outreach, Contact, Deal, DomainEvent):
         session.exec(update(table).where(table.team_id == ctx.team_id, table.lead_id == lead.id)
                      .values(lead_id=None))
+    lead_changed(session=session, lead=lead)
     session.delete(lead)
     session.flush()
 

@@ -207,6 +207,7 @@ class Outreach(SQLModel, table=True):
 class Lead(SQLModel, table=True):
     __table_args__ = (
         Index("ix_lead_team_status_position", "team_id", "status", "position"),
+        Index("ix_lead_team_status_budget", "team_id", "status", "budget"),  # board totals
         Index("ix_lead_team_created", "team_id", "created_at"),
         Index("ix_lead_team_updated", "team_id", "updated_at"),
         Index("ix_lead_team_owner", "team_id", "owner_id"),
@@ -249,6 +250,8 @@ class Lead(SQLModel, table=True):
     owner_id: int | None = Field(default=None, foreign_key="user.id")
     outreach_id: int | None = Field(default=None, foreign_key="outreach.id", index=True)
     position: float = Field(default=0.0, description="order within its status column")
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"},
+                         description="bumped on every change; moves compare-and-set on it")
     search_text: str = Field(default="", max_length=1000,
                              description="lower-case, accent-free name/company/email/phone")
     last_contacted_at: datetime | None = None

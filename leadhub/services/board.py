@@ -1,0 +1,323 @@
+"""The status board: lead columns by status, paged in SQL, and card moves that never lose an
+update when two reps drag the same card.
+
+A card's place is `Lead.position`, a float ordered within its (team, status) column, so a
+move writes one row: the new position is halfway between its new neighbours, and a column
+is renumbered only when two neighbours get too close. A move is a compare-and-set on
+`Lead.version`: the second of two reps who moved the same card gets StaleRecord, and both
+boards then show the winner's move. Every status change writes a status-history row and a
+LeadStatusChanged event (the lead's timeline) and bumps the team signal that open boards
+listen to. A lead becomes Converted only through the conversion dialog: dropping a card
+there is answered with `conversion_requested`, and nothing changes until that dialog says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, func, or_, update
+from sqlmodel import Session, select
+
+from leadhub.services import team_signal
+from leadhub.services.context import TeamContext
+from leadhub.services.errors import NotFound, StaleRecord, ValidationFailed
+from leadhub.services.leads import fold
+from leadhub.services.models import (
+    CampaignMember,
+    DomainEvent,
+    Lead,
+    LeadStatus,
+    LeadStatusHistory,
+    User,
+    utcnow,
+)
+
+COLUMNS: list[str] = [s.value for s in LeadStatus]
+CONVERTED = LeadStatus.CONVERTED.value
+PAGE_SIZE = 50
+MAX_CARDS_PER_COLUMN = 500
+MIN_GAP = 1e-6                      # closer neighbours than this: renumber the column
+LEAD_STATUS_CHANGED = "LeadStatusChanged"
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """What the board is narrowed to; the same filter drives cards, counts and sums."""
+
+    owner_id: int | None = None
+    rating: str = ""
+    lead_source: str = ""
+    campaign_id: int | None = None
+    search: str = ""
+
+
+@dataclass(frozen=True)
+class ColumnTotals:
+    status: str
+    count: int
+    budget: Decimal
+
+
+@dataclass(frozen=True)
+class Card:
+    id: int
+    status: str
+    position: float
+    version: int
+    name: str
+    company: str
+    owner_id: int | None
+    owner_name: str
+    rating: str
+    score: int
+    lead_source: str
+    budget: Decimal | None
+    last_contacted_at: datetime | None
+
+
+@dataclass
+class ColumnPage:
+    status: str
+    cards: list[Card]
+    has_more: bool
+
+    @property
+    def cursor(self) -> tuple[float, int] | None:
+        """Where the next page starts (keyset: position, id)."""
+        return (self.cards[-1].position, self.cards[-1].id) if self.cards else None
+
+
+@dataclass
+class Board:
+    totals: list[ColumnTotals]
+    columns: dict[str, ColumnPage]
+    team_version: int
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    lead_id: int
+    from_status: str
+    to_status: str
+    version: int
+    position: float
+    team_version: int
+    conversion_requested: bool = False
+
+    @property
+    def status_changed(self) -> bool:
+        return self.from_status != self.to_status and not self.conversion_requested
+
+
+@dataclass
+class _Placement:
+    position: float
+    renumbered: bool = field(default=False)
+
+
+# --- Reading the board -------------------------------------------------------------------
+
+def _conditions(ctx: TeamContext, flt: BoardFilter) -> list:
+    conditions = [Lead.team_id == ctx.team_id]
+    if flt.owner_id:
+        conditions.append(Lead.owner_id == flt.owner_id)
+    if flt.rating:
+        conditions.append(Lead.rating == flt.rating)
+    if flt.lead_source:
+        conditions.append(Lead.lead_source == flt.lead_source)
+    if flt.campaign_id:
+        conditions.append(Lead.id.in_(
+            select(CampaignMember.lead_id).where(CampaignMember.team_id == ctx.team_id,
+                                                 CampaignMember.campaign_id == flt.campaign_id)))
+    for term in fold(flt.search).split()[:5]:
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Lead.search_text.like(f"%{escaped}%", escape="\\"))
+    return conditions
+
+
+def column_totals(*, session: Session, ctx: TeamContext, flt: BoardFilter) -> list[ColumnTotals]:
+    """Count and budget sum of every column for the filter, in one GROUP BY."""
+    rows = session.exec(
+        select(Lead.status, func.count(), func.sum(Lead.budget))
+        .where(*_conditions(ctx, flt)).group_by(Lead.status)).all()
+    found = {status: (count, budget) for status, count, budget in rows}
+    return [ColumnTotals(status, found.get(status, (0, None))[0],
+                         Decimal(found.get(status, (0, None))[1] or 0).quantize(Decimal("0.01")))
+            for status in COLUMNS]
+
+
+def column_cards(*, session: Session, ctx: TeamContext, status: str, flt: BoardFilter,
+                 limit: int = PAGE_SIZE, after: tuple[float, int] | None = None) -> ColumnPage:
+    """One page of a column's cards in board order, starting after the keyset `after`."""
+    if status not in COLUMNS:
+        raise ValidationFailed(f"Unknown column: {status}.")
+    limit = max(1, min(int(limit), MAX_CARDS_PER_COLUMN))
+    conditions = [*_conditions(ctx, flt), Lead.status == status]
+    if after is not None:
+        position, lead_id = after
+        conditions.append(or_(Lead.position > position,
+                              and_(Lead.position == position, Lead.id > lead_id)))
+    statement = (
+        select(Lead.id, Lead.status, Lead.position, Lead.version, Lead.first_name,
+               Lead.last_name, Lead.company, Lead.owner_id, User.full_name, User.email,
+               Lead.rating, Lead.score, Lead.lead_source, Lead.budget, Lead.last_contacted_at)
+        .outerjoin(User, User.id == Lead.owner_id)
+        .where(*conditions).order_by(Lead.position, Lead.id).limit(limit + 1)
+    )
+    rows = session.exec(statement).all()
+    cards = [Card(id=r[0], status=r[1], position=r[2], version=r[3],
+                  name=f"{r[4]} {r[5]}".strip(), company=r[6], owner_id=r[7],
+                  owner_name=r[8] or r[9] or "", rating=r[10], score=r[11], lead_source=r[12],
+                  budget=r[13], last_contacted_at=r[14]) for r in rows[:limit]]
+    return ColumnPage(status=status, cards=cards, has_more=len(rows) > limit)
+
+
+def load_board(*, session: Session, ctx: TeamContext, flt: BoardFilter,
+               limits: dict[str, int] | None = None) -> Board:
+    """Totals for every column and the first `limits[status]` cards of each (PAGE_SIZE)."""
+    limits = limits or {}
+    return Board(
+        totals=column_totals(session=session, ctx=ctx, flt=flt),
+        columns={status: column_cards(session=session, ctx=ctx, status=status, flt=flt,
+                                      limit=limits.get(status, PAGE_SIZE))
+                 for status in COLUMNS},
+        team_version=team_signal.current(session=session, team_id=ctx.team_id),
+    )
+
+
+def team_campaigns(*, session: Session, ctx: TeamContext) -> list[tuple[int, str]]:
+    """Campaigns the board can be filtered by, as (id, name)."""
+    from leadhub.services.models import Campaign
+
+    rows = session.exec(select(Campaign.id, Campaign.name).where(Campaign.team_id == ctx.team_id)
+                        .order_by(Campaign.name)).all()
+    return [(cid, name) for cid, name in rows]
+
+
+# --- Moving a card -----------------------------------------------------------------------
+
+def move(*, session: Session, ctx: TeamContext, lead_id: int, to_status: str,
+         expected_version: int, before_id: int | None = None,
+         after_id: int | None = None) -> MoveResult:
+    """Put a lead in `to_status`, just above `before_id` or just below `after_id` (both
+    cards of that column), or on top of the column when neither is given.
+
+    `expected_version` is the lead's version the rep saw; if anyone changed the lead since,
+    nothing is written and StaleRecord says where the lead is now. The caller commits."""
+    if to_status not in COLUMNS:
+        raise ValidationFailed(f"Unknown column: {to_status}.")
+    current = session.exec(select(Lead.id, Lead.status, Lead.version, Lead.position)
+                           .where(Lead.team_id == ctx.team_id, Lead.id == lead_id)).first()
+    if current is None:
+        raise NotFound("This lead does not exist or belongs to another team.")
+    _, from_status, version, position = current
+    if version != expected_version:
+        raise _stale(from_status)
+    if from_status == CONVERTED and to_status != CONVERTED:
+        raise ValidationFailed("A converted lead cannot be moved out of Converted: its contact "
+                               "and deal already exist.")
+    if to_status == CONVERTED and from_status != CONVERTED:
+        return MoveResult(lead_id, from_status, to_status, version, position,
+                          team_signal.current(session=session, team_id=ctx.team_id),
+                          conversion_requested=True)
+
+    placement = _place(session, ctx, lead_id, to_status, before_id, after_id)
+    if placement is None:  # dropped onto itself
+        return MoveResult(lead_id, from_status, to_status, version, position,
+                          team_signal.current(session=session, team_id=ctx.team_id))
+    values = {"status": to_status, "position": placement.position, "version": version + 1}
+    if to_status != from_status:
+        values["updated_at"] = utcnow()
+    changed = session.execute(
+        update(Lead).where(Lead.team_id == ctx.team_id, Lead.id == lead_id,
+                           Lead.version == expected_version).values(**values)
+        .execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        now = session.exec(select(Lead.status).where(Lead.team_id == ctx.team_id,
+                                                     Lead.id == lead_id)).first()
+        if now is None:
+            raise NotFound("This lead was deleted by a teammate.")
+        raise _stale(now)
+    if to_status != from_status:
+        session.add(LeadStatusHistory(team_id=ctx.team_id, lead_id=lead_id,
+                                      from_status=from_status, to_status=to_status,
+                                      changed_by=ctx.user_id))
+        session.add(DomainEvent(team_id=ctx.team_id, user_id=ctx.user_id, lead_id=lead_id,
+                                name=LEAD_STATUS_CHANGED,
+                                payload={"from": from_status, "to": to_status, "via": "board"}))
+    team_version = team_signal.bump(session=session, team_id=ctx.team_id)
+    session.flush()
+    return MoveResult(lead_id, from_status, to_status, version + 1, placement.position,
+                      team_version)
+
+
+def _stale(status_now: str) -> StaleRecord:
+    return StaleRecord(f"A teammate changed this lead first; it is now in {status_now}. "
+                       "Your move was not applied.")
+
+
+def _anchor(session: Session, ctx: TeamContext, anchor_id: int | None,
+            status: str) -> tuple[float, int] | None:
+    if anchor_id is None:
+        return None
+    row = session.exec(select(Lead.position, Lead.id).where(
+        Lead.team_id == ctx.team_id, Lead.id == anchor_id, Lead.status == status)).first()
+    return (row[0], row[1]) if row else None
+
+
+def _neighbour(session: Session, ctx: TeamContext, status: str, anchor: tuple[float, int],
+               lead_id: int, *, below: bool) -> float | None:
+    """Position of the card right below (or above) the anchor, the moving lead left out."""
+    position, anchor_id = anchor
+    if below:
+        beyond = or_(Lead.position > position, and_(Lead.position == position, Lead.id > anchor_id))
+        order = (Lead.position, Lead.id)
+    else:
+        beyond = or_(Lead.position < position, and_(Lead.position == position, Lead.id < anchor_id))
+        order = (Lead.position.desc(), Lead.id.desc())
+    return session.exec(select(Lead.position).where(
+        Lead.team_id == ctx.team_id, Lead.status == status, Lead.id != lead_id, beyond)
+        .order_by(*order).limit(1)).first()
+
+
+def _top(session: Session, ctx: TeamContext, status: str, lead_id: int) -> float:
+    top = session.exec(select(func.min(Lead.position)).where(
+        Lead.team_id == ctx.team_id, Lead.status == status, Lead.id != lead_id)).one()
+    return (top if top is not None else 1.0) - 1.0
+
+
+def _place(session: Session, ctx: TeamContext, lead_id: int, status: str,
+           before_id: int | None, after_id: int | None) -> _Placement | None:
+    if lead_id in (before_id, after_id):
+        return None
+    for attempt in range(2):
+        above = _anchor(session, ctx, after_id, status)
+        below = _anchor(session, ctx, before_id, status)
+        if above is not None:
+            low, high = above[0], _neighbour(session, ctx, status, above, lead_id, below=True)
+        elif below is not None:
+            low, high = _neighbour(session, ctx, status, below, lead_id, below=False), below[0]
+        else:  # no anchor, or it left the column meanwhile: on top
+            return _Placement(_top(session, ctx, status, lead_id))
+        if low is None:
+            return _Placement(high - 1.0, attempt > 0)
+        if high is None:
+            return _Placement(low + 1.0, attempt > 0)
+        middle = (low + high) / 2
+        if high - low >= MIN_GAP and low < middle < high:
+            return _Placement(middle, attempt > 0)
+        renumber_column(session=session, ctx=ctx, status=status)
+    raise StaleRecord("The column changed while you moved; please try again.")
+
+
+def renumber_column(*, session: Session, ctx: TeamContext, status: str) -> None:
+    """Give a column's cards positions 1, 2, 3… in their current order (one UPDATE)."""
+    ranked = (select(Lead.id.label("lead_id"),
+                     func.row_number().over(order_by=(Lead.position, Lead.id)).label("rank"))
+              .where(Lead.team_id == ctx.team_id, Lead.status == status).subquery())
+    session.execute(update(Lead).where(Lead.id == ranked.c.lead_id)
+                    .values(position=ranked.c.rank)
+                    .execution_options(synchronize_session=False))
+

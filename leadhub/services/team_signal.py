@@ -1,0 +1,90 @@
+"""A per-team change counter, so every open board of a team knows when to look again.
+
+Every change to a team's leads bumps `team_signal.version` in the same transaction as the
+change. Open boards compare that number with the one they last showed: the database, not a
+process's memory, is what they trust, so the signal survives restarts and several workers.
+After the transaction commits, the new version is handed to the listeners registered with
+`subscribe` (the web app pushes it to open browsers); a rolled-back change tells no one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, Session, SQLModel, select
+
+from leadhub.services.models import Lead, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class TeamSignal(SQLModel, table=True):
+    __tablename__ = "team_signal"
+
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    version: int = Field(default=0)
+    changed_at: datetime = Field(default_factory=utcnow)
+
+
+Listener = Callable[[int, int], None]
+_listeners: list[Listener] = []
+_PENDING = "leadhub.team_signal.pending"
+_LISTENING = "leadhub.team_signal.listening"
+
+
+def subscribe(listener: Listener) -> None:
+    """Call `listener(team_id, version)` after each commit that changed a team's leads."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def bump(*, session: Session, team_id: int) -> int:
+    """Count one more change for the team (in the caller's transaction); the new version."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = TeamSignal.__table__
+    now = utcnow()
+    statement = (
+        insert(table).values(team_id=team_id, version=1, changed_at=now)
+        .on_conflict_do_update(index_elements=[table.c.team_id],
+                               set_={"version": table.c.version + 1, "changed_at": now})
+        .returning(table.c.version)
+    )
+    version = session.execute(statement).scalar_one()
+    if not session.info.get(_LISTENING):
+        session.info[_LISTENING] = True
+        sa_event.listen(session, "after_commit", _after_commit)
+        sa_event.listen(session, "after_rollback", _after_rollback)
+    session.info.setdefault(_PENDING, {})[team_id] = version
+    return version
+
+
+def current(*, session: Session, team_id: int) -> int:
+    """The team's version as stored (0 before its first change)."""
+    return session.exec(select(TeamSignal.version).where(TeamSignal.team_id == team_id)).first() or 0
+
+
+def lead_changed(*, session: Session, lead: Lead) -> None:
+    """The one call a service makes after it adds, edits or removes a lead: boards of the
+    lead's team refresh, and a board move made on the old version of the lead is refused."""
+    lead.version = (lead.version or 0) + 1
+    bump(session=session, team_id=lead.team_id)
+
+
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, {})
+    for team_id, version in pending.items():
+        for listener in list(_listeners):
+            try:
+                listener(team_id, version)
+            except Exception:  # noqa: BLE001 - a listener never undoes a committed change
+                log.exception("team signal listener failed for team %s", team_id)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
