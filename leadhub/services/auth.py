@@ -120,10 +120,13 @@ def create_team(*, session: Session, name: str, timezone: str = "UTC", currency:
                 language: str = "en", country: str = "US") -> Team:
     """A new, empty team (the CLI and sign-up add its first admin)."""
     errors = _validate_team_fields(name, timezone, currency, language)
+    country = (country or "US").strip().upper()
+    if not (len(country) == 2 and country.isalpha()):
+        errors["country"] = "Use a two-letter country code, e.g. ES or MX."
     if errors:
         raise ValidationFailed(field_errors=errors)
     team = Team(name=name.strip(), timezone=timezone, currency=currency, language=language,
-                country=(country or "US").upper()[:2])
+                country=country)
     session.add(team)
     session.flush()
     return team

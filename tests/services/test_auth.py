@@ -144,3 +144,9 @@ def test_team_country_follows_its_time_zone(session, timezone, country):
     team, _ = auth.sign_up(session=session, team_name="T", email=f"a-{country.lower()}@x.com",
                            password="password-1", timezone=timezone)
     assert team.country == country
+
+
+def test_team_country_must_be_a_two_letter_code(session):
+    with pytest.raises(ValidationFailed) as err:
+        auth.create_team(session=session, name="T", country="Spain")
+    assert "country" in err.value.field_errors
