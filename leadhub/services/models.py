@@ -256,6 +256,14 @@ class Lead(SQLModel, table=True):
                              description="lower-case, accent-free name/company/email/phone")
     last_contacted_at: datetime | None = None
     converted_at: datetime | None = None
+    # what the conversion dialog made of it; these point "forward" at tables that point back
+    # at lead, so PostgreSQL adds them after both exist (use_alter), like outreach's
+    converted_account_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("account.id", use_alter=True, name="fk_lead_converted_account_id")))
+    converted_contact_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("contact.id", use_alter=True, name="fk_lead_converted_contact_id")))
+    converted_deal_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("deal.id", use_alter=True, name="fk_lead_converted_deal_id")))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -294,6 +302,8 @@ class Contact(SQLModel, table=True):
     account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
     outreach_id: int | None = Field(default=None, foreign_key="outreach.id", index=True)
     lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
+    lead_source: str = Field(default="", max_length=60, sa_column_kwargs={"server_default": ""},
+                             description="the converted lead's source")
     last_contacted_at: datetime | None = None
     owner_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -320,6 +330,8 @@ class Deal(SQLModel, table=True):
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
     lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
     outreach_id: int | None = Field(default=None, foreign_key="outreach.id", index=True)
+    lead_source: str = Field(default="", max_length=60, sa_column_kwargs={"server_default": ""},
+                             description="the converted lead's source")
     owner_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
