@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
-from leadhub.services import contacts, deals, events, teamtime, touches
+from leadhub.services import contacts, deals, events, team_signal, teamtime, touches
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import Conflict, NotFound, ValidationFailed
 from leadhub.services.models import (
@@ -383,6 +383,7 @@ def _mark_converted(session: Session, ctx: TeamContext, lead: Lead, account: Acc
     lead.converted_account_id = account.id if account else None
     lead.converted_contact_id = contact.id if contact else None
     lead.converted_deal_id = deal.id if deal else None
+    team_signal.lead_changed(session=session, lead=lead)     # open boards move the card
     session.add(lead)
     session.add(LeadStatusHistory(team_id=ctx.team_id, lead_id=lead.id, from_status=from_status,
                                   to_status=lead.status, changed_by=ctx.user_id, changed_at=now))

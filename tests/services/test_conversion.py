@@ -103,9 +103,11 @@ def test_convert_all_three_links_everything_and_carries_attribution(session, tea
     source = crm.outreach(session, team_a, team_a.rep)
     session.commit()
     lead = _lead(session, team_a, outreach_id=source.id)
+    version_before = lead.version
     result = _convert(session, team_a.rep_ctx, lead.id)
 
     lead = session.get(Lead, lead.id)
+    assert lead.version > version_before         # a board move made on the old card is refused
     assert lead.status == "Converted" and lead.converted_at is not None
     assert (lead.converted_account_id, lead.converted_contact_id, lead.converted_deal_id) == (
         result.account.id, result.contact.id, result.deal.id)
