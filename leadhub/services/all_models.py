@@ -4,3 +4,4 @@ from leadhub.services import models  # noqa: F401
 from leadhub.services import contacts, followup, outreach, touches  # noqa: F401  (follow-up tables, touch events)
 from leadhub.services.notifications import models as notification_models  # noqa: F401
 from leadhub.services import team_signal  # noqa: F401  (board live-update counter)
+from leadhub.services.analytics import models as analytics_models  # noqa: F401  (channel costs, saved reports)

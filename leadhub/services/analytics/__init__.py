@@ -1,0 +1,16 @@
+"""Manager analytics: dashboards and reports computed in SQL, shaped with pandas.
+
+    filters      the shared filter bar → per-record SQL conditions, who may see what
+    timebuckets  day/week/month buckets on the team's clock, on SQLite and PostgreSQL
+    stats        medians in the database
+    metrics      the dashboard: every chart and KPI tile, `dashboard()` computes them all
+    drilldown    the records behind a bar or segment, paged, with the chart's own conditions
+    costs        channel costs per month (manager form) for ROI
+    reports      the report builder and saved, team-shared reports
+    forms        the web-form funnel's interface (no forms feature yet)
+    models       channel_cost and saved_report tables
+
+Who sees what: managers and admins see the whole team; reps see their own numbers only
+(their filter is narrowed to themselves; asking for another rep is PermissionDenied) and no
+channel costs. Money is shown per currency and never summed across currencies.
+"""

@@ -1,0 +1,636 @@
+"""The dashboard's numbers: each one a GROUP BY in the database, shaped into small frames.
+
+Definitions (what a manager reads on each chart):
+
+- Outreach volume: outreach whose occurred_at falls in the range, per local day/week/month.
+- Response rates (as on the outreach pages): over delivered outreach (all − bounced);
+  responded = replied + positive + negative; positive rate = positive / delivered.
+- Channel funnel: a cohort of the outreach in the range. Contacts are those whose
+  outreach_id is one of that outreach; deals are those attributed to it (Deal.outreach_id,
+  which the deals service fills from the contact or lead); won = Closed Won. Medians: hours
+  from outreach to contact, days from contact to deal, days from deal creation (local day)
+  to its close date.
+- Lead sources: leads created in the range; qualified = status Qualified or Converted now;
+  converted = status Converted; won revenue = Closed Won deals of those leads.
+- Reps: outreach and distinct leads touched in the range; conversions = their leads
+  converted in the range; revenue = their Closed Won deals closing in the range; first
+  touch = median hours from an inbound lead's creation (leads not born from outreach) to the
+  first outreach logged for it.
+- ROI: won revenue of deals closing in the range per outreach type and channel, against the
+  channel costs recorded per month, prorated by the days of each month the range covers.
+- Campaigns: campaigns running during the range, with their member leads over the whole
+  campaign; budget and costs are the campaign's own fields (the team's currency).
+- Health (a snapshot as of now): contacts by time since their last touch, touches per
+  contact in the range (outreach and completed calls, meetings, e-mails), planned tasks by
+  due date, and the follow-up queue's going-cold count.
+- KPIs: new leads; conversion rate = converted ÷ new leads of the range; pipeline = open
+  deals created in the range; won revenue = Closed Won deals closing in the range.
+
+Money is never added across currencies: money figures count deals in the scope's currency
+(the team's unless the filter picks another); deals in other currencies still count as deals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Date, Float, and_, case, cast, func, literal, or_, union_all
+from sqlmodel import Session, select
+
+from leadhub.services import followup
+from leadhub.services.analytics import costs as cost_service
+from leadhub.services.analytics import forms as form_stats
+from leadhub.services.analytics.filters import (
+    AnalyticsFilter,
+    Scope,
+    contact_where,
+    deal_where,
+    lead_where,
+    outreach_where,
+    scope,
+    team_members,
+)
+from leadhub.services.analytics.stats import grouped_median, ratio
+from leadhub.services.analytics.timebuckets import as_date, buckets, local_bucket, seconds_between
+from leadhub.services.context import TeamContext
+from leadhub.services.models import (
+    Activity,
+    ActivityStatus,
+    ActivityType,
+    Campaign,
+    CampaignMember,
+    Contact,
+    Deal,
+    DealStage,
+    Lead,
+    LeadStatus,
+    Outreach,
+    OutreachType,
+    ResponseStatus,
+    utcnow,
+)
+from leadhub.services.outreach import RESPONDED, TYPE_LABELS
+
+WON = DealStage.CLOSED_WON.value
+CLOSED = (DealStage.CLOSED_WON.value, DealStage.CLOSED_LOST.value)
+QUALIFIED = (LeadStatus.QUALIFIED.value, LeadStatus.CONVERTED.value)
+CONVERTED = LeadStatus.CONVERTED.value
+STATUSES = [s.value for s in LeadStatus]
+TOUCH_ACTIVITIES = (ActivityType.CALL.value, ActivityType.MEETING.value, ActivityType.EMAIL.value)
+AGE_BUCKETS = ("< 7 days", "7–30 days", "30–90 days", "> 90 days", "never")
+TOUCH_BUCKETS = ("0", "1", "2", "3–5", "6–10", "11+")
+DUE_BUCKETS = ("overdue", "today", "next 7 days", "later")
+
+
+def type_label(kind: int) -> str:
+    try:
+        return TYPE_LABELS[OutreachType(int(kind))]
+    except ValueError:
+        return str(kind)
+
+
+def channel_label(kind: int, channel: str | None) -> str:
+    return f"{type_label(kind)}: {channel}" if channel else type_label(kind)
+
+
+def _money_sum(sc: Scope, *conditions):
+    """SUM of deal amounts in the scope's currency (others count as 0)."""
+    return func.coalesce(func.sum(case((and_(Deal.currency == sc.currency, *conditions),
+                                        Deal.amount), else_=0)), 0)
+
+
+def _count_if(*conditions):
+    return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
+
+
+def _nones(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Optional numbers (rates, medians) as None, not NaN, where there is nothing to show."""
+    for column in columns:
+        frame[column] = pd.Series([None if pd.isna(v) else float(v) for v in frame[column]],
+                                  index=frame.index, dtype=object)
+    return frame
+
+
+def _money(value: Any) -> float:
+    return float(Decimal(str(value or 0)))
+
+
+# --- Outreach volume --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Volume:
+    grain: str
+    buckets: list[date]
+    by_type: pd.DataFrame   # bucket, type, label, count — every bucket × every shown type
+    by_rep: pd.DataFrame    # bucket, user_id, name, count — every bucket × every rep shown
+
+
+def outreach_volume(session: Session, sc: Scope, members: dict[int, str],
+                    grain: str | None = None) -> Volume:
+    grain = grain or sc.flt.grain
+    inner = select(local_bucket(Outreach.occurred_at, sc, grain).label("bucket"),
+                   Outreach.type.label("type"), Outreach.user_id.label("user_id")
+                   ).where(*outreach_where(sc)).subquery()
+    rows = session.exec(select(inner.c.bucket, inner.c.type, inner.c.user_id, func.count())
+                        .group_by(inner.c.bucket, inner.c.type, inner.c.user_id)).all()
+    raw = pd.DataFrame([(as_date(b), int(t), int(u), int(n)) for b, t, u, n in rows],
+                       columns=["bucket", "type", "user_id", "count"])
+    grid = buckets(sc.flt.date_from, sc.flt.date_to, grain)
+    types = list(sc.flt.types) or [int(t) for t in OutreachType]
+    by_type = _complete(raw.groupby(["bucket", "type"], as_index=False)["count"].sum(),
+                        grid, "type", types)
+    by_type["label"] = by_type["type"].map(type_label)
+    reps = list(sc.flt.user_ids) or sorted(set(raw["user_id"]), key=lambda u: members.get(u, ""))
+    by_rep = _complete(raw.groupby(["bucket", "user_id"], as_index=False)["count"].sum(),
+                       grid, "user_id", reps)
+    by_rep["name"] = by_rep["user_id"].map(lambda u: members.get(u, f"#{u}"))
+    return Volume(grain=grain, buckets=grid, by_type=by_type, by_rep=by_rep)
+
+
+def _complete(frame: pd.DataFrame, grid: list[date], key: str, keys: list) -> pd.DataFrame:
+    """Every (bucket, key) pair, with 0 where the database had no rows."""
+    index = pd.MultiIndex.from_product([grid, keys], names=["bucket", key])
+    counts = frame.set_index(["bucket", key])["count"] if len(frame) else pd.Series(dtype="int64")
+    full = counts.reindex(index, fill_value=0).reset_index()
+    full.columns = ["bucket", key, "count"]
+    full["count"] = full["count"].astype("int64")
+    return full
+
+
+# --- Outreach breakdown: responses, call outcomes, per channel and rep --------------------------
+
+def outreach_breakdown(session: Session, sc: Scope) -> pd.DataFrame:
+    """Outreach counts per type, channel, rep, response status and call outcome (one scan)."""
+    columns = (Outreach.type, func.coalesce(Outreach.channel, ""), Outreach.user_id,
+               Outreach.response_status, func.coalesce(Outreach.call_outcome, ""))
+    inner = select(*[c.label(n) for c, n in zip(columns, ("type", "channel", "user_id", "status",
+                                                           "outcome"))]
+                   ).where(*outreach_where(sc)).subquery()
+    keys = [inner.c.type, inner.c.channel, inner.c.user_id, inner.c.status, inner.c.outcome]
+    rows = session.exec(select(*keys, func.count()).group_by(*keys)).all()
+    return pd.DataFrame([(int(t), ch, int(u), s, o, int(n)) for t, ch, u, s, o, n in rows],
+                        columns=["type", "channel", "user_id", "status", "outcome", "count"])
+
+
+@dataclass(frozen=True)
+class ResponseRates:
+    by_type: pd.DataFrame      # type, label, total, delivered, responded, positive, … rates
+    by_channel: pd.DataFrame   # type, channel, label, …
+    by_rep: pd.DataFrame       # user_id, name, …
+    call_outcomes: pd.DataFrame  # user_id, name, outcome, count (calls with an outcome)
+
+
+def _rates(breakdown: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    frame = breakdown.assign(
+        awaiting=(breakdown["status"] == ResponseStatus.AWAITING.value) * breakdown["count"],
+        responded=breakdown["status"].isin(RESPONDED) * breakdown["count"],
+        replied=(breakdown["status"] == ResponseStatus.REPLIED.value) * breakdown["count"],
+        positive=(breakdown["status"] == ResponseStatus.POSITIVE.value) * breakdown["count"],
+        negative=(breakdown["status"] == ResponseStatus.NEGATIVE.value) * breakdown["count"],
+        bounced=(breakdown["status"] == ResponseStatus.BOUNCED.value) * breakdown["count"],
+    ).rename(columns={"count": "total"})
+    sums = ["total", "awaiting", "responded", "replied", "positive", "negative", "bounced"]
+    out = frame.groupby(keys, as_index=False)[sums].sum() if len(frame) else \
+        pd.DataFrame(columns=[*keys, *sums])
+    out[sums] = out[sums].astype("int64")
+    out["delivered"] = out["total"] - out["bounced"]
+    delivered = out["delivered"].where(out["delivered"] > 0)
+    out["response_rate"] = (out["responded"] / delivered).fillna(0.0)
+    out["positive_rate"] = (out["positive"] / delivered).fillna(0.0)
+    return out.sort_values("total", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def response_rates(breakdown: pd.DataFrame, members: dict[int, str]) -> ResponseRates:
+    by_type = _rates(breakdown, ["type"])
+    by_type["label"] = by_type["type"].map(type_label)
+    by_channel = _rates(breakdown, ["type", "channel"])
+    by_channel["label"] = [channel_label(t, c) for t, c in zip(by_channel["type"], by_channel["channel"])]
+    by_rep = _rates(breakdown, ["user_id"])
+    by_rep["name"] = by_rep["user_id"].map(lambda u: members.get(u, f"#{u}"))
+    calls = breakdown[(breakdown["type"] == int(OutreachType.CALL)) & (breakdown["outcome"] != "")]
+    outcomes = (calls.groupby(["user_id", "outcome"], as_index=False)["count"].sum()
+                if len(calls) else pd.DataFrame(columns=["user_id", "outcome", "count"]))
+    outcomes["name"] = outcomes["user_id"].map(lambda u: members.get(u, f"#{u}"))
+    return ResponseRates(by_type=by_type, by_channel=by_channel, by_rep=by_rep, call_outcomes=outcomes)
+
+
+# --- Channel effectiveness funnel -------------------------------------------------------------
+
+def funnel_contacts_where(sc: Scope) -> list:
+    """Contacts made from outreach of the scope (join Outreach on Contact.outreach_id)."""
+    return [Contact.team_id == sc.team_id, Outreach.id == Contact.outreach_id, *outreach_where(sc)]
+
+
+def funnel_deals_where(sc: Scope) -> list:
+    """Deals attributed to outreach of the scope (join Outreach on Deal.outreach_id)."""
+    return [Deal.team_id == sc.team_id, Outreach.id == Deal.outreach_id, *outreach_where(sc)]
+
+
+def channel_funnel(session: Session, sc: Scope, breakdown: pd.DataFrame) -> pd.DataFrame:
+    """type, channel, label, outreach, contacts, deals, won, revenue, rates and median times."""
+    channel = func.coalesce(Outreach.channel, "")
+    keys = (Outreach.type, channel)
+    outreach = (breakdown.groupby(["type", "channel"], as_index=False)["count"].sum()
+                .rename(columns={"count": "outreach"}) if len(breakdown)
+                else pd.DataFrame(columns=["type", "channel", "outreach"]))
+    contacts = session.exec(select(*keys, func.count(Contact.id)).select_from(Contact)
+                            .where(*funnel_contacts_where(sc)).group_by(*keys)).all()
+    deals = session.exec(select(*keys, func.count(Deal.id), _count_if(Deal.stage == WON),
+                                _money_sum(sc, Deal.stage == WON)).select_from(Deal)
+                         .where(*funnel_deals_where(sc)).group_by(*keys)).all()
+    frame = outreach.merge(pd.DataFrame([(int(t), c, int(n)) for t, c, n in contacts],
+                                        columns=["type", "channel", "contacts"]),
+                           on=["type", "channel"], how="outer")
+    frame = frame.merge(pd.DataFrame([(int(t), c, int(n), int(w), _money(r)) for t, c, n, w, r in deals],
+                                     columns=["type", "channel", "deals", "won", "revenue"]),
+                        on=["type", "channel"], how="outer")
+    counts = ["outreach", "contacts", "deals", "won"]
+    frame[counts] = frame[counts].fillna(0).astype("int64")
+    frame["revenue"] = frame["revenue"].fillna(0.0).astype(float)
+    frame["type"] = frame["type"].astype("int64")
+    frame["label"] = [channel_label(t, c) for t, c in zip(frame["type"], frame["channel"])]
+    frame["contact_rate"] = [ratio(c, o) for c, o in zip(frame["contacts"], frame["outreach"])]
+    frame["deal_rate"] = [ratio(d, c) for d, c in zip(frame["deals"], frame["contacts"])]
+    frame["win_rate"] = [ratio(w, d) for w, d in zip(frame["won"], frame["deals"])]
+    frame["won_per_outreach"] = [ratio(w, o) for w, o in zip(frame["won"], frame["outreach"])]
+
+    labelled = (Outreach.type.label("type"), channel.label("channel"))
+    to_contact = grouped_median(session, select(
+        *labelled, (seconds_between(Contact.created_at, Outreach.occurred_at, sc.dialect) / 3600.0)
+        .label("value")).select_from(Contact).where(*funnel_contacts_where(sc)), keys=("type", "channel"))
+    to_deal = grouped_median(session, select(
+        *labelled, (seconds_between(Deal.created_at, Contact.created_at, sc.dialect) / 86400.0)
+        .label("value")).select_from(Deal).join(Contact, Contact.id == Deal.contact_id)
+        .where(*funnel_deals_where(sc)), keys=("type", "channel"))
+    to_won = grouped_median(session, select(
+        *labelled, _days_to_close(sc).label("value")).select_from(Deal)
+        .where(*funnel_deals_where(sc), Deal.stage == WON, Deal.close_date.is_not(None)),
+        keys=("type", "channel"))
+    pairs = list(zip(frame["type"], frame["channel"]))
+    frame["hours_to_contact"] = [to_contact.get(p) for p in pairs]
+    frame["days_to_deal"] = [to_deal.get(p) for p in pairs]
+    frame["days_to_won"] = [to_won.get(p) for p in pairs]
+    frame = _nones(frame, "contact_rate", "deal_rate", "win_rate", "won_per_outreach", "hours_to_contact",
+                   "days_to_deal", "days_to_won")
+    return frame.sort_values(["outreach", "label"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _days_to_close(sc: Scope):
+    """Whole days from a deal's creation (local day) to its close date."""
+    if sc.dialect == "postgresql":
+        return cast(Deal.close_date - cast(func.timezone(sc.tz.key, Deal.created_at), Date), Float)
+    created = local_bucket(Deal.created_at, sc, "day", start=_EPOCH, end=utcnow() + timedelta(days=2))
+    return func.julianday(Deal.close_date) - func.julianday(created)
+
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=utcnow().tzinfo)
+
+
+# --- Lead sources -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SourcePerformance:
+    table: pd.DataFrame       # lead_source, leads, qualified, converted, won, revenue, rates
+    by_status: pd.DataFrame   # lead_source, status, count
+
+
+def lead_sources(session: Session, sc: Scope) -> SourcePerformance:
+    source = Lead.lead_source
+    rows = session.exec(select(source, Lead.status, func.count()).where(*lead_where(sc))
+                        .group_by(source, Lead.status)).all()
+    by_status = pd.DataFrame([(s or "", st, int(n)) for s, st, n in rows],
+                             columns=["lead_source", "status", "count"])
+    won = session.exec(select(source, func.count(Deal.id), _money_sum(sc)).select_from(Deal)
+                       .join(Lead, Lead.id == Deal.lead_id)
+                       .where(Deal.team_id == sc.team_id, Deal.stage == WON, *lead_where(sc))
+                       .group_by(source)).all()
+    table = (by_status.assign(qualified=by_status["status"].isin(QUALIFIED) * by_status["count"],
+                              converted=(by_status["status"] == CONVERTED) * by_status["count"])
+             .groupby("lead_source", as_index=False)[["count", "qualified", "converted"]].sum()
+             .rename(columns={"count": "leads"})) if len(by_status) else \
+        pd.DataFrame(columns=["lead_source", "leads", "qualified", "converted"])
+    table = table.merge(pd.DataFrame([(s or "", int(n), _money(r)) for s, n, r in won],
+                                     columns=["lead_source", "won", "revenue"]),
+                        on="lead_source", how="outer")
+    counts = ["leads", "qualified", "converted", "won"]
+    table[counts] = table[counts].fillna(0).astype("int64")
+    table["revenue"] = table["revenue"].fillna(0.0).astype(float)
+    table["qualified_rate"] = [ratio(q, n) for q, n in zip(table["qualified"], table["leads"])]
+    table["conversion_rate"] = [ratio(c, n) for c, n in zip(table["converted"], table["leads"])]
+    table = _nones(table, "qualified_rate", "conversion_rate")
+    table = table.sort_values(["leads", "lead_source"], ascending=[False, True]).reset_index(drop=True)
+    return SourcePerformance(table=table, by_status=by_status)
+
+
+def source_won_where(sc: Scope) -> list:
+    """Won deals of the leads created in the range (join Lead on Deal.lead_id)."""
+    return [Deal.team_id == sc.team_id, Deal.stage == WON, Lead.id == Deal.lead_id, *lead_where(sc)]
+
+
+# --- Reps ---------------------------------------------------------------------------------------
+
+def rep_conversions_where(sc: Scope) -> list:
+    return [*lead_where(sc, date_column=Lead.converted_at), Lead.status == CONVERTED]
+
+
+def rep_won_where(sc: Scope) -> list:
+    return [*deal_where(sc, by="close"), Deal.stage == WON]
+
+
+def first_touch_source(sc: Scope):
+    """Inbound leads created in the range with hours to their first outreach (NULL: none yet)."""
+    first = (select(func.min(Outreach.occurred_at))
+             .where(Outreach.team_id == sc.team_id, Outreach.lead_id == Lead.id,
+                    Outreach.occurred_at >= Lead.created_at).scalar_subquery())
+    return select(Lead.owner_id.label("user_id"),
+                  (seconds_between(first, Lead.created_at, sc.dialect) / 3600.0).label("value")
+                  ).where(*lead_where(sc), Lead.outreach_id.is_(None), Lead.owner_id.is_not(None))
+
+
+def rep_performance(session: Session, sc: Scope, breakdown: pd.DataFrame,
+                    members: dict[int, str]) -> pd.DataFrame:
+    """user_id, name, outreach, leads_touched, conversions, won, revenue, first_touch_hours."""
+    inner = select(Outreach.user_id.label("user_id"), Outreach.lead_id.label("lead_id")
+                   ).where(*outreach_where(sc), Outreach.lead_id.is_not(None)).subquery()
+    touched = dict(session.exec(select(inner.c.user_id, func.count(inner.c.lead_id.distinct()))
+                                .group_by(inner.c.user_id)).all())
+    conversions = dict(session.exec(select(Lead.owner_id, func.count()).where(*rep_conversions_where(sc))
+                                    .group_by(Lead.owner_id)).all())
+    won = {u: (int(n), _money(r)) for u, n, r in session.exec(
+        select(Deal.owner_id, func.count(), _money_sum(sc)).where(*rep_won_where(sc))
+        .group_by(Deal.owner_id)).all()}
+    first_touch = grouped_median(session, first_touch_source(sc), keys=("user_id",))
+    outreach = (breakdown.groupby("user_id")["count"].sum().to_dict() if len(breakdown) else {})
+    users = set(sc.flt.user_ids) or (set(outreach) | set(touched) | set(conversions) | set(won)
+                                     | {k[0] for k in first_touch}) - {None}
+    rows = [{
+        "user_id": u, "name": members.get(u, f"#{u}"), "outreach": int(outreach.get(u, 0)),
+        "leads_touched": int(touched.get(u, 0)), "conversions": int(conversions.get(u, 0)),
+        "won": won.get(u, (0, 0.0))[0], "revenue": won.get(u, (0, 0.0))[1],
+        "first_touch_hours": first_touch.get((u,)),
+    } for u in users]
+    frame = pd.DataFrame(rows, columns=["user_id", "name", "outreach", "leads_touched", "conversions",
+                                        "won", "revenue", "first_touch_hours"])
+    frame = _nones(frame, "first_touch_hours")
+    return frame.sort_values(["outreach", "name"], ascending=[False, True]).reset_index(drop=True)
+
+
+# --- ROI per channel ----------------------------------------------------------------------------
+
+def roi_won_where(sc: Scope) -> list:
+    """Won deals closing in the range attributed to outreach (join Outreach on Deal.outreach_id)."""
+    return [*deal_where(sc, by="close"), Deal.stage == WON, Outreach.id == Deal.outreach_id,
+            Outreach.team_id == sc.team_id]
+
+
+def roi(session: Session, sc: Scope) -> pd.DataFrame:
+    """type, channel, label, won, revenue, cost, net, roi (revenue ÷ cost) in sc.currency."""
+    channel = func.coalesce(Outreach.channel, "")
+    rows = session.exec(select(Outreach.type, channel, func.count(Deal.id), _money_sum(sc))
+                        .select_from(Deal).where(*roi_won_where(sc))
+                        .group_by(Outreach.type, channel)).all()
+    revenue = pd.DataFrame([(int(t), c, int(n), _money(r)) for t, c, n, r in rows],
+                           columns=["type", "channel", "won", "revenue"])
+    spent = cost_service.costs_in_range(session=session, sc=sc)
+    costs = pd.DataFrame([(t, c, a) for (t, c), a in spent.items()], columns=["type", "channel", "cost"])
+    frame = revenue.merge(costs, on=["type", "channel"], how="outer")
+    frame["won"] = frame["won"].fillna(0).astype("int64")
+    frame[["revenue", "cost"]] = frame[["revenue", "cost"]].fillna(0.0).astype(float)
+    frame["type"] = frame["type"].astype("int64")
+    frame["label"] = [channel_label(t, c) for t, c in zip(frame["type"], frame["channel"])]
+    frame["net"] = frame["revenue"] - frame["cost"]
+    frame["roi"] = [ratio(r, c) for r, c in zip(frame["revenue"], frame["cost"])]
+    frame = _nones(frame, "roi")
+    return frame.sort_values(["revenue", "label"], ascending=[False, True]).reset_index(drop=True)
+
+
+# --- Campaigns ----------------------------------------------------------------------------------
+
+def campaigns_in_range(sc: Scope) -> list:
+    conditions = [Campaign.team_id == sc.team_id,
+                  or_(Campaign.start_date.is_(None), Campaign.start_date <= sc.flt.date_to),
+                  or_(Campaign.end_date.is_(None), Campaign.end_date >= sc.flt.date_from)]
+    if sc.flt.campaign_ids:
+        conditions.append(Campaign.id.in_(sc.flt.campaign_ids))
+    return conditions
+
+
+def campaign_leads_where(sc: Scope, campaign_id=None) -> list:
+    """Member leads (join CampaignMember on lead) passing the non-date filters."""
+    conditions = [CampaignMember.team_id == sc.team_id, Lead.id == CampaignMember.lead_id,
+                  *lead_where(sc, dated=False)]
+    if campaign_id is not None:
+        conditions.append(CampaignMember.campaign_id == campaign_id)
+    return conditions
+
+
+def campaign_performance(session: Session, sc: Scope) -> pd.DataFrame:
+    """campaign_id, name, status, leads, qualified, converted, won, revenue, budget,
+    actual_cost, expected_revenue, roi (revenue ÷ actual cost, else budget)."""
+    campaigns = session.exec(select(Campaign).where(*campaigns_in_range(sc))
+                             .order_by(Campaign.start_date.desc(), Campaign.name)).all()
+    if not campaigns:
+        return pd.DataFrame(columns=["campaign_id", "name", "status", "leads", "qualified", "converted",
+                                     "won", "revenue", "budget", "actual_cost", "expected_revenue", "roi"])
+    ids = [c.id for c in campaigns]
+    members = session.exec(select(CampaignMember.campaign_id, func.count(),
+                                  _count_if(Lead.status.in_(QUALIFIED)), _count_if(Lead.status == CONVERTED))
+                           .select_from(CampaignMember).where(*campaign_leads_where(sc),
+                                                              CampaignMember.campaign_id.in_(ids))
+                           .group_by(CampaignMember.campaign_id)).all()
+    won = session.exec(select(CampaignMember.campaign_id, func.count(Deal.id), _money_sum(sc))
+                       .select_from(CampaignMember).join(Lead, Lead.id == CampaignMember.lead_id)
+                       .join(Deal, Deal.lead_id == Lead.id)
+                       .where(*campaign_leads_where(sc), CampaignMember.campaign_id.in_(ids),
+                              Deal.team_id == sc.team_id, Deal.stage == WON)
+                       .group_by(CampaignMember.campaign_id)).all()
+    counted = {cid: (int(n), int(q), int(c)) for cid, n, q, c in members}
+    revenue = {cid: (int(n), _money(r)) for cid, n, r in won}
+    same_currency = sc.currency == sc.team.currency
+    rows = []
+    for campaign in campaigns:
+        leads, qualified, converted = counted.get(campaign.id, (0, 0, 0))
+        won_count, money = revenue.get(campaign.id, (0, 0.0))
+        spend = campaign.actual_cost if campaign.actual_cost is not None else campaign.budget
+        rows.append({
+            "campaign_id": campaign.id, "name": campaign.name, "status": campaign.status,
+            "leads": leads, "qualified": qualified, "converted": converted, "won": won_count,
+            "revenue": money, "budget": _money(campaign.budget), "actual_cost": _money(campaign.actual_cost),
+            "expected_revenue": _money(campaign.expected_revenue),
+            "roi": ratio(money, spend) if same_currency and spend else None,
+        })
+    return _nones(pd.DataFrame(rows), "roi")
+
+
+# --- Relationship health ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Health:
+    going_cold: int
+    last_touch: pd.DataFrame       # bucket, count (contacts by time since their last touch)
+    touches: pd.DataFrame          # bucket, count (contacts by touches in the range)
+    followups: pd.DataFrame        # bucket, count (planned tasks by due date)
+
+
+def age_bucket(now: datetime):
+    """SQL naming the time since a contact's last touch."""
+    last = Contact.last_contacted_at
+    return case((last.is_(None), AGE_BUCKETS[4]),
+                (last >= now - timedelta(days=7), AGE_BUCKETS[0]),
+                (last >= now - timedelta(days=30), AGE_BUCKETS[1]),
+                (last >= now - timedelta(days=90), AGE_BUCKETS[2]), else_=AGE_BUCKETS[3])
+
+
+def touch_counts(sc: Scope):
+    """Subquery: contact_id, touches — outreach and completed touch activities in the range."""
+    outreach = select(Outreach.contact_id.label("contact_id")).where(
+        *outreach_where(sc), Outreach.contact_id.is_not(None))
+    activity = select(Activity.contact_id.label("contact_id")).where(
+        Activity.team_id == sc.team_id, Activity.contact_id.is_not(None),
+        Activity.status == ActivityStatus.COMPLETED.value, Activity.type.in_(TOUCH_ACTIVITIES),
+        Activity.completed_at >= sc.start, Activity.completed_at < sc.end,
+        *([Activity.owner_id.in_(sc.flt.user_ids)] if sc.flt.user_ids else []))
+    union = union_all(outreach, activity).subquery("touch")
+    return select(union.c.contact_id, func.count().label("touches")).group_by(union.c.contact_id).subquery("touches")
+
+
+def touch_bucket(touches):
+    n = func.coalesce(touches, 0)
+    return case((n == 0, TOUCH_BUCKETS[0]), (n == 1, TOUCH_BUCKETS[1]), (n == 2, TOUCH_BUCKETS[2]),
+                (n <= 5, TOUCH_BUCKETS[3]), (n <= 10, TOUCH_BUCKETS[4]), else_=TOUCH_BUCKETS[5])
+
+
+def due_bucket(sc: Scope, now: datetime):
+    from leadhub.services import teamtime
+
+    today_end = teamtime.day_start_utc(now.astimezone(sc.tz).date() + timedelta(days=1), sc.tz)
+    return case((Activity.due_at < now, DUE_BUCKETS[0]), (Activity.due_at < today_end, DUE_BUCKETS[1]),
+                (Activity.due_at < today_end + timedelta(days=7), DUE_BUCKETS[2]), else_=DUE_BUCKETS[3])
+
+
+def followups_where(sc: Scope) -> list:
+    conditions = [Activity.team_id == sc.team_id, Activity.status == ActivityStatus.PLANNED.value,
+                  Activity.due_at.is_not(None)]
+    if sc.flt.user_ids:
+        conditions.append(Activity.owner_id.in_(sc.flt.user_ids))
+    return conditions
+
+
+def health(session: Session, sc: Scope, now: datetime | None = None) -> Health:
+    now = now or utcnow()
+    age = age_bucket(now).label("bucket")
+    ages = dict(session.exec(select(age, func.count()).where(*contact_where(sc)).group_by(age)).all())
+    touches = touch_counts(sc)
+    inner = select(touch_bucket(touches.c.touches).label("bucket")).select_from(Contact).outerjoin(
+        touches, touches.c.contact_id == Contact.id).where(*contact_where(sc)).subquery()
+    frequency = dict(session.exec(select(inner.c.bucket, func.count()).group_by(inner.c.bucket)).all())
+    due = due_bucket(sc, now).label("bucket")
+    dues = dict(session.exec(select(due, func.count()).where(*followups_where(sc)).group_by(due)).all())
+    return Health(
+        going_cold=going_cold(session, sc, now),
+        last_touch=pd.DataFrame({"bucket": AGE_BUCKETS, "count": [int(ages.get(b, 0)) for b in AGE_BUCKETS]}),
+        touches=pd.DataFrame({"bucket": TOUCH_BUCKETS,
+                              "count": [int(frequency.get(b, 0)) for b in TOUCH_BUCKETS]}),
+        followups=pd.DataFrame({"bucket": DUE_BUCKETS, "count": [int(dues.get(b, 0)) for b in DUE_BUCKETS]}),
+    )
+
+
+def going_cold(session: Session, sc: Scope, now: datetime | None = None) -> int:
+    """The follow-up queue's overdue count for the reps in the filter (everyone if none)."""
+    if not sc.flt.user_ids:
+        return followup.going_cold_count(session=session, ctx=sc.ctx, everyone=True, now=now)
+    return sum(followup.going_cold_count(session=session, ctx=sc.ctx, rep_id=u, now=now)
+               for u in sc.flt.user_ids)
+
+
+# --- KPI tiles ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    value: float | None
+    previous: float | None
+    is_money: bool = False
+    is_rate: bool = False
+
+    @property
+    def change(self) -> float | None:
+        """Relative change against the previous period (None when there is nothing to compare)."""
+        if self.value is None or not self.previous:
+            return None
+        return (self.value - self.previous) / abs(self.previous)
+
+
+def _period_kpis(session: Session, sc: Scope) -> dict[str, float | None]:
+    leads, converted = session.exec(select(func.count(), _count_if(Lead.status == CONVERTED))
+                                    .where(*lead_where(sc))).one()
+    pipeline = session.exec(select(_money_sum(sc)).where(*deal_where(sc, by="created"),
+                                                         Deal.stage.not_in(CLOSED))).one()
+    won = session.exec(select(_money_sum(sc)).where(*deal_where(sc, by="close"), Deal.stage == WON)).one()
+    return {"new_leads": int(leads), "conversion_rate": ratio(converted, leads),
+            "pipeline": _money(pipeline), "won_revenue": _money(won)}
+
+
+def kpis(session: Session, sc: Scope, going_cold_now: int) -> list[Kpi]:
+    now, before = _period_kpis(session, sc), _period_kpis(session, sc.previous())
+    return [
+        Kpi("new_leads", now["new_leads"], before["new_leads"]),
+        Kpi("conversion_rate", now["conversion_rate"], before["conversion_rate"], is_rate=True),
+        Kpi("pipeline", now["pipeline"], before["pipeline"], is_money=True),
+        Kpi("won_revenue", now["won_revenue"], before["won_revenue"], is_money=True),
+        Kpi("going_cold", going_cold_now, None),
+    ]
+
+
+# --- The whole dashboard ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dashboard:
+    scope: Scope
+    members: dict[int, str]
+    kpis: list[Kpi]
+    volume: Volume
+    responses: ResponseRates
+    funnel: pd.DataFrame
+    sources: SourcePerformance
+    reps: pd.DataFrame
+    roi: pd.DataFrame
+    campaigns: pd.DataFrame
+    health: Health
+    forms: form_stats.FormFunnel | None
+    other_currencies: dict[str, float] = field(default_factory=dict)
+
+
+def other_currency_revenue(session: Session, sc: Scope) -> dict[str, float]:
+    """Won revenue closing in the range in currencies other than the one shown."""
+    rows = session.exec(select(Deal.currency, func.sum(Deal.amount))
+                        .where(*deal_where(sc, by="close"), Deal.stage == WON, Deal.currency != sc.currency)
+                        .group_by(Deal.currency)).all()
+    return {currency: _money(amount) for currency, amount in rows if amount}
+
+
+def dashboard(*, session: Session, ctx: TeamContext, flt: AnalyticsFilter,
+              now: datetime | None = None) -> Dashboard:
+    """Every chart and tile of the analytics page for one filter."""
+    sc = scope(session=session, ctx=ctx, flt=flt)
+    members = dict(team_members(session=session, ctx=ctx))
+    breakdown = outreach_breakdown(session, sc)
+    state = health(session, sc, now)
+    return Dashboard(
+        scope=sc, members=members,
+        kpis=kpis(session, sc, state.going_cold),
+        volume=outreach_volume(session, sc, members),
+        responses=response_rates(breakdown, members),
+        funnel=channel_funnel(session, sc, breakdown),
+        sources=lead_sources(session, sc),
+        reps=rep_performance(session, sc, breakdown, members),
+        roi=roi(session, sc),
+        campaigns=campaign_performance(session, sc),
+        health=state,
+        forms=form_stats.funnel(session=session, sc=sc),
+        other_currencies=other_currency_revenue(session, sc),
+    )

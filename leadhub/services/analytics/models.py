@@ -1,0 +1,52 @@
+"""Tables of the analytics area: what managers record (channel costs) and keep (saved reports)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from leadhub.services.models import utcnow
+
+
+class ChannelCost(SQLModel, table=True):
+    """What one outreach channel cost the team in one month (Upwork connects, ad spend…).
+
+    `channel` is "" for types without channels (e-mail, call) or for a type's total cost."""
+
+    __tablename__ = "channel_cost"
+    __table_args__ = (
+        UniqueConstraint("team_id", "month", "type", "channel", "currency",
+                         name="uq_channel_cost_team_month_channel"),
+        Index("ix_channel_cost_team_month", "team_id", "month"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE")
+    month: date = Field(description="first day of the month")
+    type: int = Field(description="OutreachType")
+    channel: str = Field(default="", max_length=80)
+    amount: Decimal = Field(sa_type=Numeric(14, 2))
+    currency: str = Field(default="USD", max_length=3)
+    note: str = Field(default="", max_length=200)
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SavedReport(SQLModel, table=True):
+    """A report definition (object, grouping, measure, filters) kept by its author and,
+    when shared, visible to the whole team."""
+
+    __tablename__ = "saved_report"
+    __table_args__ = (Index("ix_saved_report_team_name", "team_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE")
+    owner_id: int = Field(foreign_key="user.id")
+    name: str = Field(max_length=120)
+    definition: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    shared: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
