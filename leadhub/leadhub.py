@@ -3,10 +3,12 @@
 import reflex as rx
 
 from leadhub.pages.auth import login_page, signup_page
+from leadhub.pages.board import board_page
 from leadhub.pages.leads import leads_page
 from leadhub.pages.placeholder import coming_soon
 from leadhub.pages.settings import settings_page
 from leadhub.state.auth_pages import LoginState
+from leadhub.state.board import BoardState
 from leadhub.state.leads import LeadsState
 from leadhub.state.session import SessionState
 from leadhub.state.settings import SettingsState
@@ -27,7 +29,9 @@ app.add_page(leads_page, route="/leads", on_load=[SessionState.require_login, Le
              title="LeadHub · Leads")
 app.add_page(settings_page, route="/settings",
              on_load=[SessionState.require_login, SettingsState.load], title="LeadHub · Settings")
-for title, route in [("Board", "/board"), ("Outreach", "/outreach"), ("Contacts", "/contacts"),
+app.add_page(board_page, route="/board", on_load=[SessionState.require_login, BoardState.on_load],
+             title="LeadHub · Board")
+for title, route in [("Outreach", "/outreach"), ("Contacts", "/contacts"),
                      ("Deals", "/deals"), ("Analytics", "/analytics"), ("Forms", "/forms")]:
     app.add_page(coming_soon(title), route=route, on_load=SessionState.require_login,
                  title=f"LeadHub · {title}")

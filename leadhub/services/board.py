@@ -39,6 +39,7 @@ CONVERTED = LeadStatus.CONVERTED.value
 PAGE_SIZE = 50
 MAX_CARDS_PER_COLUMN = 500
 MIN_GAP = 1e-6                      # closer neighbours than this: renumber the column
+SEARCH_IN_MEMORY = 5000             # a search with at most this many matches is cut in memory
 LEAD_STATUS_CHANGED = "LeadStatusChanged"
 
 
@@ -137,51 +138,117 @@ def _conditions(ctx: TeamContext, flt: BoardFilter) -> list:
     return conditions
 
 
-def column_totals(*, session: Session, ctx: TeamContext, flt: BoardFilter) -> list[ColumnTotals]:
-    """Count and budget sum of every column for the filter, in one GROUP BY."""
-    rows = session.exec(
-        select(Lead.status, func.count(), func.sum(Lead.budget))
-        .where(*_conditions(ctx, flt)).group_by(Lead.status)).all()
-    found = {status: (count, budget) for status, count, budget in rows}
+def _filtered(flt: BoardFilter) -> bool:
+    return bool(flt.owner_id or flt.rating or flt.lead_source or flt.campaign_id
+                or fold(flt.search).split())
+
+
+def _totals(found: dict[str, tuple[int, Decimal | None]]) -> list[ColumnTotals]:
     return [ColumnTotals(status, found.get(status, (0, None))[0],
                          Decimal(found.get(status, (0, None))[1] or 0).quantize(Decimal("0.01")))
             for status in COLUMNS]
 
 
+def column_totals(*, session: Session, ctx: TeamContext, flt: BoardFilter) -> list[ColumnTotals]:
+    """Count and budget sum of every column for the filter, in one GROUP BY.
+
+    Unfiltered, the (team, status, budget) index answers alone. Filtered, the matching ids
+    come first from the filter's own index, so only matching rows are read: grouping
+    straight away would walk the status index and read every row of the team."""
+    conditions = _conditions(ctx, flt)
+    if _filtered(flt):
+        conditions = [Lead.id.in_(select(Lead.id).where(*conditions))]
+    rows = session.exec(
+        select(Lead.status, func.count(), func.sum(Lead.budget))
+        .where(*conditions).group_by(Lead.status)).all()
+    return _totals({status: (count, budget) for status, count, budget in rows})
+
+
 def column_cards(*, session: Session, ctx: TeamContext, status: str, flt: BoardFilter,
-                 limit: int = PAGE_SIZE, after: tuple[float, int] | None = None) -> ColumnPage:
-    """One page of a column's cards in board order, starting after the keyset `after`."""
+                 limit: int = PAGE_SIZE, after: tuple[float, int] | None = None,
+                 offset: int = 0) -> ColumnPage:
+    """One page of a column's cards in board order, starting after the keyset `after` (or
+    `offset` cards into the column)."""
     if status not in COLUMNS:
-        raise ValidationFailed(f"Unknown column: {status}.")
+        raise ValidationFailed("Unknown column.")
     limit = max(1, min(int(limit), MAX_CARDS_PER_COLUMN))
+    offset = max(0, int(offset))
     conditions = [*_conditions(ctx, flt), Lead.status == status]
     if after is not None:
         position, lead_id = after
         conditions.append(or_(Lead.position > position,
                               and_(Lead.position == position, Lead.id > lead_id)))
-    statement = (
-        select(Lead.id, Lead.status, Lead.position, Lead.version, Lead.first_name,
-               Lead.last_name, Lead.company, Lead.owner_id, User.full_name, User.email,
-               Lead.rating, Lead.score, Lead.lead_source, Lead.budget, Lead.last_contacted_at)
-        .outerjoin(User, User.id == Lead.owner_id)
-        .where(*conditions).order_by(Lead.position, Lead.id).limit(limit + 1)
-    )
+    statement = (_card_statement().where(*conditions).order_by(Lead.position, Lead.id)
+                 .offset(offset).limit(limit + 1))
     rows = session.exec(statement).all()
-    cards = [Card(id=r[0], status=r[1], position=r[2], version=r[3],
-                  name=f"{r[4]} {r[5]}".strip(), company=r[6], owner_id=r[7],
-                  owner_name=r[8] or r[9] or "", rating=r[10], score=r[11], lead_source=r[12],
-                  budget=r[13], last_contacted_at=r[14]) for r in rows[:limit]]
-    return ColumnPage(status=status, cards=cards, has_more=len(rows) > limit)
+    return ColumnPage(status=status, cards=[_card(r) for r in rows[:limit]],
+                      has_more=len(rows) > limit)
+
+
+def _card_statement():
+    return (select(Lead.id, Lead.status, Lead.position, Lead.version, Lead.first_name,
+                   Lead.last_name, Lead.company, Lead.owner_id, User.full_name, User.email,
+                   Lead.rating, Lead.score, Lead.lead_source, Lead.budget, Lead.last_contacted_at)
+            .outerjoin(User, User.id == Lead.owner_id))
+
+
+def _card(r) -> Card:
+    return Card(id=r[0], status=r[1], position=r[2], version=r[3], name=f"{r[4]} {r[5]}".strip(),
+                company=r[6], owner_id=r[7], owner_name=r[8] or r[9] or "", rating=r[10],
+                score=r[11], lead_source=r[12], budget=r[13], last_contacted_at=r[14])
+
+
+def _searched_board(session: Session, ctx: TeamContext, flt: BoardFilter,
+                    windows: dict[str, tuple[int, int]]) -> Board | None:
+    """A text search reads its matches once (through the search index) and cuts the
+    columns from them, instead of walking every column for rare matches. None when the
+    search matches too much for that: then the columns fill fast the ordinary way."""
+    matches = session.exec(
+        select(Lead.id, Lead.status, Lead.position, Lead.budget)
+        .where(Lead.id.in_(select(Lead.id).where(*_conditions(ctx, flt))))
+        .limit(SEARCH_IN_MEMORY + 1)).all()
+    if len(matches) > SEARCH_IN_MEMORY:
+        return None
+    found: dict[str, tuple[int, Decimal]] = {}
+    by_status: dict[str, list[tuple[float, int]]] = {status: [] for status in COLUMNS}
+    for lead_id, status, position, budget in matches:
+        count, total = found.get(status, (0, Decimal(0)))
+        found[status] = (count + 1, total + (budget or 0))
+        if status in by_status:
+            by_status[status].append((position, lead_id))
+    shown: dict[str, list[int]] = {}
+    more: dict[str, bool] = {}
+    for status, keys in by_status.items():
+        keys.sort()
+        offset, limit = windows.get(status, (0, PAGE_SIZE))
+        shown[status] = [lead_id for _, lead_id in keys[offset:offset + limit]]
+        more[status] = len(keys) > offset + limit
+    wanted = [lead_id for ids in shown.values() for lead_id in ids]
+    cards = {r[0]: _card(r) for r in session.exec(
+        _card_statement().where(Lead.team_id == ctx.team_id, Lead.id.in_(wanted))).all()} \
+        if wanted else {}
+    return Board(
+        totals=_totals(found),
+        columns={status: ColumnPage(status, [cards[i] for i in shown[status] if i in cards],
+                                    more[status]) for status in COLUMNS},
+        team_version=team_signal.current(session=session, team_id=ctx.team_id),
+    )
 
 
 def load_board(*, session: Session, ctx: TeamContext, flt: BoardFilter,
-               limits: dict[str, int] | None = None) -> Board:
-    """Totals for every column and the first `limits[status]` cards of each (PAGE_SIZE)."""
-    limits = limits or {}
+               windows: dict[str, tuple[int, int]] | None = None) -> Board:
+    """Totals for every column and the cards of each column's window (offset, limit),
+    by default its first PAGE_SIZE cards."""
+    windows = windows or {}
+    if fold(flt.search).split():
+        searched = _searched_board(session, ctx, flt, windows)
+        if searched is not None:
+            return searched
     return Board(
         totals=column_totals(session=session, ctx=ctx, flt=flt),
         columns={status: column_cards(session=session, ctx=ctx, status=status, flt=flt,
-                                      limit=limits.get(status, PAGE_SIZE))
+                                      offset=windows.get(status, (0, PAGE_SIZE))[0],
+                                      limit=windows.get(status, (0, PAGE_SIZE))[1])
                  for status in COLUMNS},
         team_version=team_signal.current(session=session, team_id=ctx.team_id),
     )
@@ -207,7 +274,7 @@ def move(*, session: Session, ctx: TeamContext, lead_id: int, to_status: str,
     `expected_version` is the lead's version the rep saw; if anyone changed the lead since,
     nothing is written and StaleRecord says where the lead is now. The caller commits."""
     if to_status not in COLUMNS:
-        raise ValidationFailed(f"Unknown column: {to_status}.")
+        raise ValidationFailed("Unknown column.")
     current = session.exec(select(Lead.id, Lead.status, Lead.version, Lead.position)
                            .where(Lead.team_id == ctx.team_id, Lead.id == lead_id)).first()
     if current is None:
@@ -253,9 +320,18 @@ def move(*, session: Session, ctx: TeamContext, lead_id: int, to_status: str,
                       team_version)
 
 
-def _stale(status_now: str) -> StaleRecord:
-    return StaleRecord(f"A teammate changed this lead first; it is now in {status_now}. "
-                       "Your move was not applied.")
+class MovedByTeammate(StaleRecord):
+    """The lead changed since the rep saw it; `status_now` is where it is now."""
+
+    TEXT = "A teammate changed this lead first; it is now in {status}. Your move was not applied."
+
+    def __init__(self, status_now: str):
+        super().__init__(self.TEXT.format(status=status_now))
+        self.status_now = status_now
+
+
+def _stale(status_now: str) -> MovedByTeammate:
+    return MovedByTeammate(status_now)
 
 
 def _anchor(session: Session, ctx: TeamContext, anchor_id: int | None,

@@ -104,8 +104,11 @@ def test_a_column_pages_by_position_with_a_keyset(session, team_a):
     assert [c.name for c in second.cards] == ["Lead3", "Lead2", "Lead1"]
     assert [c.name for c in third.cards] == ["Lead0"] and not third.has_more
     loaded = board.load_board(session=session, ctx=team_a.rep_ctx, flt=BoardFilter(),
-                              limits={"New": 2})
+                              windows={"New": (0, 2)})
     assert len(loaded.columns["New"].cards) == 2 and loaded.columns["New"].has_more
+    window = board.load_board(session=session, ctx=team_a.rep_ctx, flt=BoardFilter(),
+                              windows={"New": (5, 3)}).columns["New"]
+    assert [c.name for c in window.cards] == ["Lead1", "Lead0"] and not window.has_more
     assert loaded.columns["Contacted"].cards == []
 
 
@@ -294,3 +297,21 @@ def test_listeners_hear_committed_changes_only(session, team_a):
         assert heard[-1][1] == team_signal.current(session=session, team_id=team_a.team.id)
     finally:
         team_signal._listeners.clear()
+
+
+@pytest.mark.parametrize("in_memory", [5000, 2])
+def test_a_search_gives_the_same_board_read_either_way(session, team_a, monkeypatch, in_memory):
+    """Few matches are cut from one read of the matches; many take the column walk."""
+    monkeypatch.setattr(board, "SEARCH_IN_MEMORY", in_memory)
+    for i in range(4):
+        make(session, team_a.rep_ctx, f"García{i}", budget=str(100 * (i + 1)),
+             status="Contacted" if i % 2 else "New")
+    make(session, team_a.rep_ctx, "Otro", budget="999")
+    loaded = board.load_board(session=session, ctx=team_a.rep_ctx, flt=BoardFilter(search="garcia"),
+                              windows={"New": (0, 1), "Contacted": (1, 5)})
+    totals = {t.status: (t.count, t.budget) for t in loaded.totals}
+    assert totals["New"] == (2, Decimal("400.00")) and totals["Contacted"] == (2, Decimal("600.00"))
+    assert [c.name for c in loaded.columns["New"].cards] == ["García2"]
+    assert loaded.columns["New"].has_more
+    assert [c.name for c in loaded.columns["Contacted"].cards] == ["García1"]
+    assert not loaded.columns["Contacted"].has_more

@@ -1,0 +1,244 @@
+"""Status board speed with a big team: the service beside hand-written SQL, in the same run.
+
+    .venv/bin/python bench/board.py [--leads 100000] [--database-url URL] [--runs 30]
+
+Loads demo data into a fresh database (SQLite in a temp folder unless --database-url), then
+times the board's first load (column counts and budget sums + the first 50 cards of every
+column) through `board.load_board` and as raw SQL on the same pool, for several filters, and
+one card move (`board.move` + commit) beside the same statements written by hand. Prints
+median and p95 in milliseconds, and the size of what the browser receives for the board.
+Targets: first load <= 150 ms, move p95 <= 30 ms, board state <= 150 KB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import text  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
+
+from leadhub.services import board, migrations  # noqa: E402
+from leadhub.services.board import BoardFilter  # noqa: E402
+from leadhub.services.context import TeamContext  # noqa: E402
+from leadhub.services.db import engine_for  # noqa: E402
+from leadhub.services.demo import load_demo  # noqa: E402
+from leadhub.services.models import Campaign, Lead, Membership  # noqa: E402
+
+CARD_COLUMNS = ("l.id, l.status, l.position, l.version, l.first_name, l.last_name, l.company, "
+                "l.owner_id, u.full_name, u.email, l.rating, l.score, l.lead_source, l.budget, "
+                "l.last_contacted_at")
+STATUSES = board.COLUMNS
+WINDOW = 2 * board.PAGE_SIZE  # the most cards a column keeps on screen (leadhub.state.board)
+
+
+def raw_board(where: str) -> list[str]:
+    """The statements a hand-written board would run: one GROUP BY (over the filter's ids
+    when filtered, as the service does) and one page per column."""
+    if where:
+        statements = [f"SELECT status, count(*), sum(budget) FROM lead WHERE id IN "
+                      f"(SELECT l.id FROM lead l WHERE l.team_id = :team {where}) GROUP BY status"]
+    else:
+        statements = ["SELECT l.status, count(*), sum(l.budget) FROM lead l "
+                      "WHERE l.team_id = :team GROUP BY l.status"]
+    for status in STATUSES:
+        statements.append(
+            f"SELECT {CARD_COLUMNS} FROM lead l LEFT JOIN \"user\" u ON u.id = l.owner_id "
+            f"WHERE l.team_id = :team AND l.status = '{status}' {where} "
+            f"ORDER BY l.position, l.id LIMIT 51")
+    statements.append("SELECT version FROM team_signal WHERE team_id = :team")
+    return statements
+
+
+def cases(owner_id: int, campaign_id: int) -> list[tuple[str, BoardFilter, list[str], dict]]:
+    campaign = ("AND l.id IN (SELECT lead_id FROM campaign_member WHERE team_id = :team "
+                "AND campaign_id = :campaign)")
+    return [
+        ("no filter", BoardFilter(), raw_board(""), {}),
+        ("owner = one rep", BoardFilter(owner_id=owner_id),
+         raw_board("AND l.owner_id = :owner"), {"owner": owner_id}),
+        ("rating = Hot", BoardFilter(rating="Hot"), raw_board("AND l.rating = 'Hot'"), {}),
+        ("source = Referral", BoardFilter(lead_source="Referral"),
+         raw_board("AND l.lead_source = 'Referral'"), {}),
+        ("campaign", BoardFilter(campaign_id=campaign_id), raw_board(campaign),
+         {"campaign": campaign_id}),
+        ("search 'garcia'", BoardFilter(search="garcia"), RAW_SEARCH, {"term": "%garcia%"}),
+        ("search 'zubizarreta' (rare)", BoardFilter(search="zubizarreta"), RAW_SEARCH,
+         {"term": "%zubizarreta%"}),
+    ]
+
+
+RAW_SEARCH = ["search"]  # run by raw_search below: one read of the matches, then their cards
+
+
+def raw_search(conn, team_id: int, term: str) -> None:
+    matches = conn.execute(text(
+        "SELECT id, status, position, budget FROM lead WHERE id IN (SELECT id FROM lead "
+        "WHERE team_id = :team AND search_text LIKE :term) LIMIT 5001"),
+        {"team": team_id, "term": term}).all()
+    by_status: dict[str, list] = {}
+    for lead_id, status, position, _budget in matches:
+        by_status.setdefault(status, []).append((position, lead_id))
+    wanted = [i for keys in by_status.values() for _, i in sorted(keys)[:50]]
+    if wanted:
+        conn.execute(text(f"SELECT {CARD_COLUMNS} FROM lead l LEFT JOIN \"user\" u ON "
+                          f"u.id = l.owner_id WHERE l.team_id = :team AND l.id IN "
+                          f"({', '.join(str(i) for i in wanted)})"), {"team": team_id}).all()
+    conn.execute(text("SELECT version FROM team_signal WHERE team_id = :team"),
+                 {"team": team_id}).all()
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    samples = sorted(samples)
+    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+
+
+def timed(fn, runs: int) -> tuple[float, float]:
+    fn()  # warm caches
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return percentiles(samples)
+
+
+def board_payload_bytes(loaded: board.Board) -> int:
+    """Size of the JSON the board page sends for this board (its state's card format)."""
+    from leadhub.state.board import board_view
+
+    columns = board_view(loaded, currency="EUR")
+    return len(json.dumps([dataclasses.asdict(c) for c in columns]).encode())
+
+
+def bench_moves(engine, ctx: TeamContext, team_id: int, runs: int) -> tuple[tuple, tuple]:
+    """Move random cards of the first pages to random places; each move is its own commit."""
+    rng = random.Random(3)
+    open_columns = [s for s in STATUSES if s != board.CONVERTED]
+
+    def pick(session: Session):
+        status = rng.choice(open_columns)
+        ids = session.exec(select(Lead.id, Lead.version).where(
+            Lead.team_id == team_id, Lead.status == status)
+            .order_by(Lead.position, Lead.id).limit(50)).all()
+        lead_id, version = rng.choice(ids)
+        to_status = rng.choice(open_columns)
+        anchors = session.exec(select(Lead.id).where(
+            Lead.team_id == team_id, Lead.status == to_status, Lead.id != lead_id)
+            .order_by(Lead.position, Lead.id).limit(50)).all()
+        return lead_id, version, to_status, rng.choice(anchors)
+
+    service, raw = [], []
+    for i in range(runs + 1):
+        with Session(engine) as session:
+            lead_id, version, to_status, anchor = pick(session)
+        with Session(engine) as session:
+            start = time.perf_counter()
+            board.move(session=session, ctx=ctx, lead_id=lead_id, to_status=to_status,
+                       expected_version=version, after_id=anchor)
+            session.commit()
+            if i:
+                service.append((time.perf_counter() - start) * 1000)
+        with Session(engine) as session:
+            lead_id, version, to_status, anchor = pick(session)
+        start = time.perf_counter()
+        with engine.begin() as conn:
+            params = {"team": team_id, "lead": lead_id, "anchor": anchor, "to": to_status,
+                      "version": version}
+            current = conn.execute(text("SELECT status, version FROM lead WHERE team_id = :team "
+                                        "AND id = :lead"), params).one()
+            low = conn.execute(text("SELECT position, id FROM lead WHERE team_id = :team AND "
+                                    "id = :anchor AND status = :to"), params).one()
+            high = conn.execute(text(
+                "SELECT position FROM lead WHERE team_id = :team AND status = :to AND id != :lead "
+                "AND (position > :p OR (position = :p AND id > :a)) ORDER BY position, id LIMIT 1"),
+                {**params, "p": low[0], "a": low[1]}).first()
+            position = (low[0] + high[0]) / 2 if high else low[0] + 1
+            conn.execute(text("UPDATE lead SET status = :to, position = :pos, "
+                              "version = version + 1 WHERE team_id = :team AND id = :lead "
+                              "AND version = :version"), {**params, "pos": position})
+            if current[0] != to_status:
+                conn.execute(text("INSERT INTO lead_status_history (team_id, lead_id, "
+                                  "from_status, to_status, changed_by, changed_at) VALUES "
+                                  "(:team, :lead, :from, :to, NULL, CURRENT_TIMESTAMP)"),
+                             {**params, "from": current[0]})
+            conn.execute(text("UPDATE team_signal SET version = version + 1 "
+                              "WHERE team_id = :team"), params)
+        if i:
+            raw.append((time.perf_counter() - start) * 1000)
+    return percentiles(service), percentiles(raw)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+
+    url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='leadhub-bench-')}/bench.db"
+    migrations.upgrade(url)
+    engine = engine_for(url)
+    start = time.perf_counter()
+    with Session(engine) as session:
+        result = load_demo(session=session, leads=args.leads, seed=7)
+        session.commit()
+        team_id = result.team.id
+        admin_id, owner_id = session.exec(select(Membership.user_id).where(
+            Membership.team_id == team_id).order_by(Membership.id)).all()[:2]
+        campaign_id = session.exec(select(Campaign.id).where(Campaign.team_id == team_id)
+                                   .order_by(Campaign.id)).first() or 0
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    print(f"database: {engine.dialect.name}; demo data with {args.leads:,} leads loaded in "
+          f"{time.perf_counter() - start:.1f} s")
+    ctx = TeamContext(team_id=team_id, user_id=admin_id, role="admin")
+    with Session(engine) as session:
+        counts = {t.status: t.count for t in board.column_totals(session=session, ctx=ctx,
+                                                                 flt=BoardFilter())}
+    print("cards per column: " + ", ".join(f"{s} {n:,}" for s, n in counts.items()))
+
+    print(f"\n{'board first load':34} {'service med':>12} {'p95':>8} {'raw SQL med':>12} "
+          f"{'p95':>8} {'ratio':>6} {'sent':>8}")
+    for name, flt, statements, params in cases(owner_id, campaign_id):
+        def service_call():
+            with Session(engine) as session:
+                return board.load_board(session=session, ctx=ctx, flt=flt)
+
+        def raw_call():
+            with engine.connect() as conn:
+                if statements is RAW_SEARCH:
+                    raw_search(conn, team_id, params["term"])
+                    return
+                for sql in statements:
+                    conn.execute(text(sql), {"team": team_id, **params}).all()
+
+        s_med, s_p95 = timed(service_call, args.runs)
+        r_med, r_p95 = timed(raw_call, args.runs)
+        size = board_payload_bytes(service_call())
+        print(f"{name:34} {s_med:10.2f}ms {s_p95:6.2f}ms {r_med:10.2f}ms {r_p95:6.2f}ms "
+              f"{s_med / r_med:5.2f}x {size / 1024:6.1f}KB")
+
+    with Session(engine) as session:
+        scrolled = board.load_board(session=session, ctx=ctx, flt=BoardFilter(),
+                                    windows={s: (200, WINDOW) for s in STATUSES})
+    print(f"\nsent with every column scrolled to its largest window ({WINDOW} cards): "
+          f"{board_payload_bytes(scrolled) / 1024:.1f} KB")
+
+    (s_med, s_p95), (r_med, r_p95) = bench_moves(engine, ctx, team_id, max(args.runs, 100))
+    print(f"\n{'one move (+ commit)':34} {s_med:10.2f}ms {s_p95:6.2f}ms {r_med:10.2f}ms "
+          f"{r_p95:6.2f}ms {s_med / r_med:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Board: the team's leads as status columns; drag (or use a card's menu) to move them."""
+
+from __future__ import annotations
+
+import reflex as rx
+import reflex_pragmatic_dnd as dnd
+
+from leadhub.components.board import status_column
+from leadhub.components.i18n import t
+from leadhub.components.layout import app_shell, page_title
+from leadhub.pages.leads import lead_dialog
+from leadhub.services.board import COLUMNS
+from leadhub.services.models import LEAD_SOURCES
+from leadhub.state.board import ANY, BoardState
+
+RATINGS = ["Hot", "Warm", "Cold"]
+
+
+def _select(name: str, value: rx.Var, all_label: str, *items: rx.Component) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(aria_label=t(all_label), id=f"board-{name}"),
+        rx.select.content(rx.select.item(t(all_label), value=ANY), *items),
+        value=value,
+        on_change=lambda v: BoardState.set_filter(name, v),
+        size="2",
+    )
+
+
+def filters() -> rx.Component:
+    return rx.hstack(
+        rx.input(rx.input.slot(rx.icon("search", size=14)),
+                 placeholder=t("Search name, company, e-mail, phone…"),
+                 default_value=BoardState.search,
+                 on_change=BoardState.set_search.debounce(300),
+                 width="18em", id="board-search"),
+        _select("owner_filter", BoardState.owner_filter, "Anyone",
+                rx.select.item(t("Me"), value="me"),
+                rx.foreach(BoardState.owners, lambda o: rx.select.item(o[1], value=o[0]))),
+        _select("rating_filter", BoardState.rating_filter, "All ratings",
+                *[rx.select.item(t(r), value=r) for r in RATINGS]),
+        _select("source_filter", BoardState.source_filter, "All sources",
+                *[rx.select.item(t(s), value=s) for s in LEAD_SOURCES]),
+        _select("campaign_filter", BoardState.campaign_filter, "All campaigns",
+                rx.foreach(BoardState.campaigns, lambda c: rx.select.item(c[1], value=c[0]))),
+        spacing="2",
+        wrap="wrap",
+        margin_bottom="1em",
+    )
+
+
+def conversion_dialog() -> rx.Component:
+    """Opened by a drop on Converted; nothing changes unless it is confirmed."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(t("Convert this lead?")),
+            rx.alert_dialog.description(
+                rx.text(rx.text.strong(BoardState.convert_name)),
+                rx.text(t("Converting creates the contact, account and deal from this lead."),
+                        margin_top="0.5em"),
+                rx.text(t("Lead conversion is coming soon: until then the lead stays where it was."),
+                        margin_top="0.5em"),
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", color_scheme="gray",
+                                                 id="convert-cancel")),
+                rx.button(t("Convert"), disabled=True, id="convert-confirm"),
+                justify="end",
+                spacing="2",
+                margin_top="1em",
+            ),
+            id="convert-dialog",
+        ),
+        open=BoardState.convert_open,
+        on_open_change=BoardState.set_convert_open,
+    )
+
+
+def board_page() -> rx.Component:
+    """The status board, live for the whole team."""
+    return app_shell(
+        page_title("Board"),
+        filters(),
+        rx.cond(
+            BoardState.columns.length() == len(COLUMNS),
+            rx.hstack(
+                *[status_column(i, status) for i, status in enumerate(COLUMNS)],
+                spacing="3",
+                align="start",
+                width="100%",
+                overflow_x="auto",
+                padding_bottom="0.5em",
+                id="board",
+            ),
+            rx.center(rx.spinner(size="3"), height="40vh", width="100%"),
+        ),
+        dnd.monitor(on_drop=BoardState.on_drop),
+        rx.box(BoardState.announcement, aria_live="polite", role="status", id="board-announcer",
+               style={"position": "absolute", "width": "1px", "height": "1px",
+                      "overflow": "hidden", "clipPath": "inset(50%)"}),
+        conversion_dialog(),
+        lead_dialog(),
+    )
