@@ -15,7 +15,7 @@ help: ## Show the targets
 setup: ## Set up .venv, packages, bun and Chromium, doing only what is missing
 	@bash scripts/bootstrap.sh --browser
 
-run: ## Migrate, seed the demo team once, serve the production build on http://127.0.0.1:3000
+run: ## Migrate, seed the demo team once, serve the production build on http://127.0.0.1:3000 with the notification worker
 	@bash scripts/run.sh
 
 test: ## Run the whole test suite (unit, SQLite/PostgreSQL, e2e in headless Chromium)

@@ -6,6 +6,7 @@
     leadhub user create --team 1 --email ana@empresa.es --role admin [--name "Ana"] [--password P]
     leadhub user reset-password --email ana@empresa.es [--password P]
     leadhub demo [--leads 2000] [--if-empty] [--team-name "Demo Ventas"] [--seed 42]
+    leadhub worker [--workers 2]      deliver notifications and dispatch events (Ctrl-C stops)
 
 The database is LEADHUB_DATABASE_URL (default: a SQLite file in the data folder). Bad input
 is answered with a message on stderr and exit code 2; a database that cannot be reached or
@@ -15,6 +16,7 @@ is not migrated gives exit code 1.
 from __future__ import annotations
 
 import argparse
+import logging
 import secrets
 import sys
 import time
@@ -102,6 +104,16 @@ def _demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from leadhub.services import tasks
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    print(f"LeadHub worker: {args.workers} threads on the {type(tasks.huey).__name__} queue; "
+          "Ctrl-C stops it.", flush=True)
+    tasks.run_worker(workers=args.workers)
+    return EXIT_OK
+
+
 def _logins_table(logins: Sequence[demo.DemoLogin]) -> str:
     rows = [("Role", "E-mail", "Password", "Name")]
     rows += [(login.role, login.email, login.password or "(changed since the demo was loaded)",
@@ -156,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--team-name", default=demo.DEMO_TEAM_NAME)
     demo_parser.add_argument("--seed", type=int, default=42, help="same seed, same data")
     demo_parser.set_defaults(handler=_demo)
+
+    worker = commands.add_parser("worker", help="run the background worker: notifications, "
+                                 "event dispatch and the outbox sweep, until stopped")
+    worker.add_argument("--workers", type=int, default=2, help="worker threads (default 2)")
+    worker.set_defaults(handler=_worker)
     return parser
 
 
