@@ -17,6 +17,7 @@ import phonenumbers
 from sqlalchemy import asc, delete, desc, func, or_, update
 from sqlmodel import Session, select
 
+from leadhub.services import custom_fields
 from leadhub.services.auth import normalise_email
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
@@ -55,6 +56,7 @@ CHOICES = {
     "interest": [i.value for i in Interest],
 }
 EDITABLE_FIELDS = (*TEXT_LIMITS, *CHOICES, "budget", "owner_id", "outreach_id", "custom_fields")
+LEAD_STATUS_CHANGED = "LeadStatusChanged"
 SORTABLE = {
     "name": (Lead.last_name, Lead.first_name), "company": (Lead.company,),
     "status": (Lead.status,), "rating": (Lead.rating,), "score": (Lead.score,),
@@ -127,22 +129,48 @@ def _parse_budget(raw: Any) -> Decimal | None:
 
 
 def clean_lead_fields(session: Session, ctx: TeamContext, raw: dict[str, Any], *,
-                      partial: bool) -> dict[str, Any]:
-    """Check and normalise lead input; all problems are reported at once, per field."""
+                      partial: bool, lead: Lead | None = None,
+                      schema: custom_fields.LeadSchema | None = None) -> dict[str, Any]:
+    """Check and normalise lead input; all problems are reported at once, per field.
+
+    The team's schema adds its rules: required standard fields, the options of lead source
+    and industry (a lead keeps a value it already has), and custom fields, whose submitted
+    values are merged into the lead's stored ones (`custom_fields` in the result is the
+    whole new JSON)."""
     unknown = set(raw) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed(field_errors={f: "Unknown field." for f in sorted(unknown)})
+    schema = schema or custom_fields.lead_schema(session=session, ctx=ctx)
     team = session.get(Team, ctx.team_id)
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for name, value in raw.items():
+        if name == "custom_fields":
+            continue
         try:
             clean[name] = _clean_one(session, ctx, team, name, value)
         except ValueError as exc:
             errors[name] = str(exc)
-    if not partial or "last_name" in raw:
-        if not clean.get("last_name") and "last_name" not in errors:
-            errors["last_name"] = "Last name is required."
+    for name, options in schema.options.items():
+        value = clean.get(name)
+        if value and value not in options and not (lead is not None and getattr(lead, name) == value):
+            match = next((o for o in options if o.lower() == value.lower()), None)
+            if match:
+                clean[name] = match
+            else:
+                errors[name] = f"Choose one of: {', '.join(options)}."
+    for name in schema.required:
+        if name in errors or (partial and name not in raw):
+            continue
+        value = clean.get(name)
+        if value is None or value == "":
+            errors[name] = "Last name is required." if name == "last_name" else "This field is required."
+    if "custom_fields" in raw or not partial:
+        merged, custom_errors = custom_fields.clean_custom_values(
+            schema, raw.get("custom_fields"), lead.custom_fields if lead is not None else {},
+            creating=not partial)
+        errors.update(custom_errors)
+        clean["custom_fields"] = merged
     if errors:
         raise ValidationFailed(field_errors=errors)
     return clean
@@ -185,14 +213,11 @@ def _clean_one(session: Session, ctx: TeamContext, team: Team, name: str, value:
                 Outreach.team_id == ctx.team_id, Outreach.id == outreach_id)).first():
             raise ValueError("No such outreach in this team.")
         return outreach_id
-    if name == "custom_fields":
-        if not isinstance(value, dict):
-            raise ValueError("Custom fields must be a mapping of field name to value.")
-        return dict(value)
     raise ValueError("Unknown field.")
 
 
-def _refresh_search_text(lead: Lead) -> None:
+def refresh_search_text(lead: Lead) -> None:
+    """Recompute what the list search finds the lead by (after any change to its fields)."""
     lead.search_text = search_text_for(lead.first_name, lead.last_name, lead.company, lead.email,
                                        lead.phone, lead.mobile, lead.city)
 
@@ -216,7 +241,7 @@ def create_lead(*, session: Session, ctx: TeamContext, data: dict[str, Any]) -> 
             "status": "A lead becomes Converted through the conversion dialog."})
     lead = Lead(team_id=ctx.team_id, **clean)
     lead.position = _next_position(session, ctx.team_id, lead.status)
-    _refresh_search_text(lead)
+    refresh_search_text(lead)
     session.add(lead)
     session.flush()
     session.add(LeadStatusHistory(team_id=ctx.team_id, lead_id=lead.id, from_status=None,
@@ -238,7 +263,7 @@ def update_lead(*, session: Session, ctx: TeamContext, lead_id: int, changes: di
     lead = get_lead(session=session, ctx=ctx, lead_id=lead_id)
     if lead.status == LeadStatus.CONVERTED.value:
         raise ValidationFailed("A converted lead is read-only.")
-    clean = clean_lead_fields(session, ctx, changes, partial=True)
+    clean = clean_lead_fields(session, ctx, changes, partial=True, lead=lead)
     new_status = clean.pop("status", lead.status)
     for name, value in clean.items():
         setattr(lead, name, value)
@@ -248,7 +273,7 @@ def update_lead(*, session: Session, ctx: TeamContext, lead_id: int, changes: di
                 "status": "A lead becomes Converted through the conversion dialog."})
         _set_status(session, ctx, lead, new_status)
     lead.updated_at = utcnow()
-    _refresh_search_text(lead)
+    refresh_search_text(lead)
     lead_changed(session=session, lead=lead)
     session.add(lead)
     session.flush()
@@ -258,8 +283,22 @@ def update_lead(*, session: Session, ctx: TeamContext, lead_id: int, changes: di
 def _set_status(session: Session, ctx: TeamContext, lead: Lead, new_status: str) -> None:
     session.add(LeadStatusHistory(team_id=ctx.team_id, lead_id=lead.id, from_status=lead.status,
                                   to_status=new_status, changed_by=ctx.user_id))
+    record_event(session, ctx, LEAD_STATUS_CHANGED, lead.id,
+                 {"lead_id": lead.id, "from": lead.status, "to": new_status})
     lead.status = new_status
     lead.position = _next_position(session, ctx.team_id, new_status)
+
+
+def record_event(session: Session, ctx: TeamContext, name: str, lead_id: int | None,
+                 payload: dict[str, Any]) -> None:
+    """Record a past-tense fact about a lead in the outbox (events.record), same transaction."""
+    try:
+        from leadhub.services import events
+    except ImportError:  # no outbox module in this build: keep the row anyway
+        session.add(DomainEvent(team_id=ctx.team_id, user_id=ctx.user_id, name=name,
+                                payload=payload, lead_id=lead_id))
+        return
+    events.record(session=session, ctx=ctx, name=name, payload=payload, lead_id=lead_id)
 
 
 def delete_lead(*, session: Session, ctx: TeamContext, lead_id: int) -> None:
@@ -267,27 +306,53 @@ def delete_lead(*, session: Session, ctx: TeamContext, lead_id: int) -> None:
     lead = get_lead(session=session, ctx=ctx, lead_id=lead_id)
     if not ctx.is_manager and lead.owner_id != ctx.user_id:
         raise PermissionDenied("Only the lead's owner or a manager can delete it.")
-    for table in (LeadStatusHistory, CampaignMember, Note, Activity, Document):
-        session.exec(delete(table).where(table.team_id == ctx.team_id, table.lead_id == lead.id))
-    for table in (Outreach, Contact, Deal, DomainEvent):
-        session.exec(update(table).where(table.team_id == ctx.team_id, table.lead_id == lead.id)
-                     .values(lead_id=None))
+    detach_related(session, ctx, [lead.id])
     lead_changed(session=session, lead=lead)
     session.delete(lead)
     session.flush()
+
+
+# Rows that belong to a lead and go with it; rows of other tables only lose the link.
+OWNED_BY_LEAD = {"lead_status_history", "campaign_member", "note", "activity", "document", "lead_merge"}
+
+
+def detach_related(session: Session, ctx: TeamContext, lead_ids: list[int]) -> None:
+    """Before leads are deleted: remove what belongs to them (documents' files once the
+    transaction commits), unlink the rest (outreach, contacts, deals, events...). Tables of
+    other modules are found from the schema; a NOT NULL link means the row is the lead's."""
+    from leadhub.services import documents
+    from leadhub.services.merge import _lead_foreign_keys
+    documents.forget_files_of_leads(session=session, ctx=ctx, lead_ids=lead_ids)
+    for table, column in _lead_foreign_keys():
+        scope = [table.c.team_id == ctx.team_id] if "team_id" in table.c else []
+        condition = [column.in_(lead_ids), *scope]
+        cascades = any((fk.ondelete or "").upper() == "CASCADE" for fk in column.foreign_keys)
+        if table.name in OWNED_BY_LEAD or not column.nullable or cascades:
+            session.execute(delete(table).where(*condition))
+        else:
+            session.execute(update(table).where(*condition).values({column.name: None})
+                            .execution_options(synchronize_session=False))
 
 
 # --- Lists ----------------------------------------------------------------------------------
 
 @dataclass
 class LeadQuery:
-    """What the list shows: text search, filters, sort and page (all applied in SQL)."""
+    """What the list shows: text search, filters, sort and page (all applied in SQL).
+
+    `custom` filters custom fields by key ({"region": "North"}); `sort` may name a custom
+    field as "cf.<key>"; `ids` limits the set to a selection."""
 
     search: str = ""
     status: str = ""
     rating: str = ""
     lead_source: str = ""
+    industry: str = ""
     owner_id: int | None = None
+    unassigned: bool = False
+    created_after: datetime | None = None
+    custom: dict[str, str] = field(default_factory=dict)
+    ids: list[int] | None = None
     sort: str = "created_at"
     descending: bool = True
     page: int = 1
@@ -309,6 +374,16 @@ class LeadRow:
     owner_name: str
     created_at: datetime
     last_contacted_at: datetime | None
+    first_name: str = ""
+    last_name: str = ""
+    title: str = ""
+    mobile: str = ""
+    industry: str = ""
+    city: str = ""
+    country: str = ""
+    updated_at: datetime | None = None
+    owner_id: int | None = None
+    custom: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -323,7 +398,7 @@ class LeadPage:
         self.pages = max(1, -(-self.total // self.page_size))
 
 
-def _filtered(ctx: TeamContext, query: LeadQuery):
+def _filtered(ctx: TeamContext, query: LeadQuery, schema: custom_fields.LeadSchema | None = None):
     conditions = [Lead.team_id == ctx.team_id]
     if query.status:
         conditions.append(Lead.status == query.status)
@@ -331,8 +406,29 @@ def _filtered(ctx: TeamContext, query: LeadQuery):
         conditions.append(Lead.rating == query.rating)
     if query.lead_source:
         conditions.append(Lead.lead_source == query.lead_source)
+    if query.industry:
+        conditions.append(Lead.industry == query.industry)
     if query.owner_id:
         conditions.append(Lead.owner_id == query.owner_id)
+    if query.unassigned:
+        conditions.append(Lead.owner_id.is_(None))
+    if query.created_after is not None:
+        conditions.append(Lead.created_at >= query.created_after)
+    if query.ids is not None:
+        conditions.append(Lead.id.in_([int(i) for i in query.ids][:MAX_SELECTION]))
+    if query.custom and schema is not None:
+        specs = schema.by_key()
+        errors = {}
+        for key, value in query.custom.items():
+            spec = specs.get(key)
+            if spec is None or not str(value).strip():
+                continue
+            try:
+                conditions.append(custom_fields.filter_condition(spec, str(value)))
+            except ValueError as exc:
+                errors[f"custom_fields.{key}"] = str(exc)
+        if errors:
+            raise ValidationFailed(field_errors=errors)
     terms = fold(query.search).split()
     for term in terms[:5]:
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -340,28 +436,52 @@ def _filtered(ctx: TeamContext, query: LeadQuery):
     return conditions
 
 
-def list_leads(*, session: Session, ctx: TeamContext, query: LeadQuery) -> LeadPage:
+MAX_SELECTION = 10_000
+
+
+def filter_conditions(*, session: Session, ctx: TeamContext, query: LeadQuery) -> list:
+    """The WHERE conditions of a query (bulk actions and exports reuse the list's filters)."""
+    schema = custom_fields.lead_schema(session=session, ctx=ctx) if query.custom else None
+    return _filtered(ctx, query, schema)
+
+
+def _order(query: LeadQuery, schema: custom_fields.LeadSchema | None):
+    direction = desc if query.descending else asc
+    spec = schema.field_for_column(query.sort) if schema is not None else None
+    if spec is not None:
+        expression = custom_fields.value_expression(spec)
+        nulls = expression.is_(None)
+        return [nulls, direction(expression), direction(Lead.id)]
+    columns = SORTABLE.get(query.sort, SORTABLE["created_at"])
+    return [direction(c) for c in columns] + [direction(Lead.id)]
+
+
+def list_leads(*, session: Session, ctx: TeamContext, query: LeadQuery,
+               schema: custom_fields.LeadSchema | None = None) -> LeadPage:
     """One page of the team's leads; the total counts the whole filtered set."""
     page_size = max(1, min(query.page_size, MAX_PAGE_SIZE))
-    conditions = _filtered(ctx, query)
+    if schema is None and (query.custom or query.sort.startswith("cf.")):
+        schema = custom_fields.lead_schema(session=session, ctx=ctx)
+    conditions = _filtered(ctx, query, schema)
     total = session.exec(select(func.count()).select_from(Lead).where(*conditions)).one()
     pages = max(1, -(-total // page_size))
     page = max(1, min(query.page, pages))
-    columns = SORTABLE.get(query.sort, SORTABLE["created_at"])
-    direction = desc if query.descending else asc
-    order = [direction(c) for c in columns] + [direction(Lead.id)]
     statement = (
         select(Lead.id, Lead.first_name, Lead.last_name, Lead.company, Lead.email, Lead.phone,
                Lead.status, Lead.rating, Lead.lead_source, Lead.score, Lead.budget,
-               User.full_name, User.email, Lead.created_at, Lead.last_contacted_at)
+               User.full_name, User.email, Lead.created_at, Lead.last_contacted_at,
+               Lead.title, Lead.mobile, Lead.industry, Lead.city, Lead.country, Lead.updated_at,
+               Lead.owner_id, Lead.custom_fields)
         .outerjoin(User, User.id == Lead.owner_id)
-        .where(*conditions).order_by(*order)
+        .where(*conditions).order_by(*_order(query, schema))
         .offset((page - 1) * page_size).limit(page_size)
     )
     rows = [
         LeadRow(id=r[0], name=f"{r[1]} {r[2]}".strip(), company=r[3], email=r[4], phone=r[5],
                 status=r[6], rating=r[7], lead_source=r[8], score=r[9], budget=r[10],
-                owner_name=r[11] or r[12] or "", created_at=r[13], last_contacted_at=r[14])
+                owner_name=r[11] or r[12] or "", created_at=r[13], last_contacted_at=r[14],
+                first_name=r[1], last_name=r[2], title=r[15], mobile=r[16], industry=r[17],
+                city=r[18], country=r[19], updated_at=r[20], owner_id=r[21], custom=dict(r[22] or {}))
         for r in session.exec(statement).all()
     ]
     return LeadPage(rows=rows, total=total, page=page, page_size=page_size)

@@ -216,6 +216,8 @@ class Lead(SQLModel, table=True):
         Index("ix_lead_team_search", "team_id", "search_text"),
         Index("ix_lead_team_company", "team_id", "company"),
         Index("ix_lead_team_email", "team_id", "email"),
+        Index("ix_lead_team_phone", "team_id", "phone"),    # duplicate checks
+        Index("ix_lead_team_mobile", "team_id", "mobile"),
         Index("ix_lead_team_source", "team_id", "lead_source"),
         Index("ix_lead_team_rating", "team_id", "rating"),
         Index("ix_lead_team_score", "team_id", "score"),

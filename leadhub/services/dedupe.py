@@ -1,0 +1,451 @@
+"""Likely duplicate leads, and why each one matched: one matcher for forms, CSV import and the API.
+
+Three signals, strongest first:
+
+- the same e-mail once case and spaces are ignored ("Ana@X.com " = "ana@x.com");
+- the same phone number in E.164 (phonenumbers), reading local numbers in the team's
+  country, so "612 34 56 78", "0034 612 345 678" and "+34612345678" are one number; a
+  lead's phone and mobile are both compared with both of the other's;
+- a similar name at a similar company (rapidfuzz), after folding accents and case and
+  dropping legal suffixes ("Peña S.L." = "pena"): names compare word-order-free, a missing
+  second surname or an initial ("J. Pérez") still matches; with no company on either side
+  only a near-identical full name counts.
+
+`DuplicateIndex` is built once for a team (or a batch of candidates) and then answers one
+row at a time from dictionaries and C-speed fuzzy scoring, so a CSV import checks every row
+without a query per row. `find_duplicates` checks one lead (a form) with a few indexed
+queries for candidates and the same matcher. `duplicate_groups` clusters a whole team.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import phonenumbers
+from rapidfuzz import fuzz, process
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from leadhub.services.context import TeamContext
+from leadhub.services.models import Lead, Team
+
+NAME_THRESHOLD = 90          # rapidfuzz score (0-100) for "the same person's name"
+COMPANY_THRESHOLD = 88       # ... and for "the same company"
+NAME_ONLY_THRESHOLD = 97     # no company on either side: names must be nearly identical
+MAX_CANDIDATES = 2000        # per lookup in find_duplicates
+COMMON_WORD = 2000           # a company word in more leads than this is too generic to block on
+
+LEGAL_SUFFIXES = {
+    "sl", "slu", "sa", "sau", "sas", "sac", "srl", "sll", "scp", "sc", "cb", "inc", "incorporated",
+    "llc", "llp", "lp", "ltd", "limited", "plc", "corp", "corporation", "co", "company", "gmbh",
+    "ag", "kg", "bv", "nv", "oy", "ab", "as", "aps", "spa", "sarl", "pty", "pvt", "de", "cv",
+    "ltda", "eirl", "the", "y", "cia", "and",
+}
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+_COMPANY_PUNCT = re.compile(r"[.,;:'\"()&/\\\-]+")
+
+
+def fold(text: str | None) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def email_key(raw: str | None) -> str:
+    """The e-mail as compared: no spaces anywhere, lower case ('' when it is no e-mail)."""
+    text = "".join((raw or "").split()).lower()
+    return text if "@" in text.strip("@") else ""
+
+
+def phone_key(raw: str | None, region: str = "US") -> str:
+    """E.164 form of a number, local numbers read in `region`; '' when it is no number."""
+    text = (raw or "").strip()
+    if _E164.match(text):  # stored numbers are E.164 already: skip the parser
+        return text
+    if not text or sum(c.isdigit() for c in text) < 6:
+        return ""
+    try:
+        number = phonenumbers.parse(text, (region or "US").upper())
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_possible_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def name_key(first: str | None, last: str | None) -> str:
+    """Folded full name, punctuation dropped: "  José-Luis  O'Neill" -> "jose luis o neill"."""
+    return " ".join(_NON_WORD.sub(" ", fold(f"{first or ''} {last or ''}")).split())
+
+
+def company_key(company: str | None) -> str:
+    """Folded company without punctuation or legal form: "Peña y Cía, S.L." -> "pena"."""
+    text = _COMPANY_PUNCT.sub(" ", fold(company))
+    # "s.l." became "s l": join single letters back before dropping legal suffixes
+    words: list[str] = []
+    for word in _NON_WORD.sub(" ", text).split():
+        if len(word) == 1 and words and len(words[-1]) <= 2 and words[-1].isalpha() and word.isalpha() \
+                and (words[-1] + word) in LEGAL_SUFFIXES | {"s", "sl", "sa"}:
+            words[-1] += word
+        else:
+            words.append(word)
+    kept = [w for w in words if w not in LEGAL_SUFFIXES]
+    return " ".join(kept or words)
+
+
+def _has_initial(text: str) -> bool:
+    return any(len(w) == 1 for w in text.split())
+
+
+def _expand_initials(a: str, b: str) -> str:
+    """`a` with each one-letter word replaced by the word of `b` it abbreviates."""
+    b_words = b.split()
+    out = []
+    for word in a.split():
+        if len(word) == 1:
+            match = next((w for w in b_words if w.startswith(word) and len(w) > 1), None)
+            out.append(match or word)
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
+def name_score(a: str, b: str) -> float:
+    """How alike two folded names are (0-100): word order, a missing word and initials forgiven."""
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 100.0
+    score = fuzz.token_sort_ratio(a, b)
+    if min(len(a.split()), len(b.split())) >= 2:
+        score = max(score, fuzz.token_set_ratio(a, b))
+    if score < NAME_THRESHOLD and (" " in a and " " in b) and _has_initial(a + " " + b):
+        a2, b2 = _expand_initials(a, b), _expand_initials(b, a)
+        if (a2, b2) != (a, b):
+            score = max(score, fuzz.token_sort_ratio(a2, b2),
+                        fuzz.token_set_ratio(a2, b2) if min(len(a2.split()), len(b2.split())) >= 2 else 0)
+    return float(score)
+
+
+def company_score(a: str, b: str) -> float:
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 100.0
+    return float(max(fuzz.ratio(a, b), fuzz.token_set_ratio(a, b) if min(len(a), len(b)) >= 4 else 0))
+
+
+@dataclass(frozen=True)
+class Match:
+    """A likely duplicate and the reasons it matched (strongest first)."""
+
+    lead_id: int
+    name: str
+    company: str
+    email: str
+    phone: str
+    reasons: tuple[str, ...]
+    kinds: tuple[str, ...]          # "email", "phone", "name_company", "name"
+    score: int                      # 100 for e-mail/phone, else the fuzzy score
+
+    @property
+    def reason_text(self) -> str:
+        return "; ".join(self.reasons)
+
+
+@dataclass
+class _Entry:
+    lead_id: int
+    name: str
+    company: str
+    email: str
+    phone: str
+    name_key: str
+    company_key: str
+    email_key: str
+    phone_keys: tuple[str, ...]
+
+
+@dataclass
+class DuplicateIndex:
+    """Leads of one team in lookup tables; build once, then `find` per row (imports)."""
+
+    region: str = "US"
+    entries: dict[int, _Entry] = field(default_factory=dict)
+    by_email: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    by_phone: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    by_company: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    by_company_word: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    by_name_word: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    no_company: set[int] = field(default_factory=set)
+
+    @classmethod
+    def for_team(cls, *, session: Session, ctx: TeamContext) -> "DuplicateIndex":
+        """Every lead of the caller's team, read in one streamed query."""
+        team = session.get(Team, ctx.team_id)
+        index = cls(region=(team.country if team else "US") or "US")
+        statement = (select(Lead.id, Lead.first_name, Lead.last_name, Lead.company, Lead.email,
+                            Lead.phone, Lead.mobile)
+                     .where(Lead.team_id == ctx.team_id)
+                     .execution_options(yield_per=5000))
+        for row in session.exec(statement):
+            index.add(*row)
+        return index
+
+    def add(self, lead_id: int, first_name: str | None, last_name: str | None, company: str | None,
+            email: str | None, phone: str | None, mobile: str | None = None) -> None:
+        """Index one lead (an import adds each row it creates, so later rows see it)."""
+        if lead_id in self.entries:
+            self.remove(lead_id)
+        phones = tuple(dict.fromkeys(k for k in (phone_key(phone, self.region),
+                                                 phone_key(mobile, self.region)) if k))
+        entry = _Entry(lead_id=lead_id, name=f"{first_name or ''} {last_name or ''}".strip(),
+                       company=company or "", email=email or "", phone=phone or mobile or "",
+                       name_key=name_key(first_name, last_name), company_key=company_key(company),
+                       email_key=email_key(email), phone_keys=phones)
+        self.entries[lead_id] = entry
+        for table, key in self._buckets(entry):
+            table[key].add(lead_id)
+        if not entry.company_key:
+            self.no_company.add(lead_id)
+
+    def _buckets(self, entry: _Entry):
+        if entry.email_key:
+            yield self.by_email, entry.email_key
+        for key in entry.phone_keys:
+            yield self.by_phone, key
+        if entry.company_key:
+            yield self.by_company, entry.company_key
+        for word in _words(entry.company_key):
+            yield self.by_company_word, word
+        for word in _words(entry.name_key):
+            yield self.by_name_word, word
+
+    def remove(self, lead_id: int) -> None:
+        entry = self.entries.pop(lead_id, None)
+        if entry is None:
+            return
+        for table, key in self._buckets(entry):
+            table.get(key, set()).discard(lead_id)
+        self.no_company.discard(lead_id)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def find(self, *, first_name: str | None = "", last_name: str | None = "", company: str | None = "",
+             email: str | None = "", phone: str | None = "", mobile: str | None = "",
+             exclude: Iterable[int] = (), limit: int = 10) -> list[Match]:
+        """Leads that look like this one, strongest first, each with its reasons."""
+        phones = tuple(dict.fromkeys(k for k in (phone_key(phone, self.region),
+                                                 phone_key(mobile, self.region)) if k))
+        return self._collect(email_key(email), phones, name_key(first_name, last_name),
+                             company_key(company), set(exclude), limit)
+
+    def matches_of(self, lead_id: int, limit: int = 50) -> list[Match]:
+        """Matches of an indexed lead among the others (keys already computed)."""
+        entry = self.entries[lead_id]
+        return self._collect(entry.email_key, entry.phone_keys, entry.name_key, entry.company_key,
+                             {lead_id}, limit)
+
+    def _collect(self, e_key: str, p_keys: tuple[str, ...], n_key: str, c_key: str,
+                 skip: set[int], limit: int) -> list[Match]:
+        reasons: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        scores: dict[int, float] = defaultdict(float)
+        if e_key:
+            for lead_id in self.by_email.get(e_key, ()):
+                reasons[lead_id].append(("email", f"Same e-mail: {e_key}"))
+                scores[lead_id] = 100
+        for p_key in p_keys:
+            for lead_id in self.by_phone.get(p_key, ()):
+                if not any(kind == "phone" for kind, _ in reasons[lead_id]):
+                    reasons[lead_id].append(("phone", f"Same phone: {p_key}"))
+                scores[lead_id] = 100
+        if n_key:
+            for lead_id, kind, text, score in self._fuzzy(n_key, c_key):
+                reasons[lead_id].append((kind, text))
+                scores[lead_id] = max(scores[lead_id], score)
+        matches = []
+        for lead_id, found in reasons.items():
+            if lead_id in skip or not found:
+                continue
+            entry = self.entries[lead_id]
+            matches.append(Match(lead_id=lead_id, name=entry.name, company=entry.company,
+                                 email=entry.email, phone=entry.phone,
+                                 reasons=tuple(text for _, text in found),
+                                 kinds=tuple(kind for kind, _ in found), score=round(scores[lead_id])))
+        matches.sort(key=lambda m: (-len(m.kinds), -m.score, m.lead_id))
+        return matches[:limit]
+
+    def _fuzzy(self, n_key: str, c_key: str):
+        """Leads with a similar name at a similar company (or, with no company on either
+        side, a near-identical name). Candidates share a name word and a company word (or
+        the whole company), so a common surname never means scoring the whole team."""
+        name_buckets = [self.by_name_word.get(w, _EMPTY) for w in _words(n_key)]
+        if c_key:
+            candidates = set(self.by_company.get(c_key, _EMPTY))
+            company_buckets = sorted((self.by_company_word.get(w, _EMPTY) for w in _words(c_key)), key=len)
+            # the company's rarest words: "acme" narrows far more than "software"
+            company_buckets = company_buckets[:1] + [b for b in company_buckets[1:2] if len(b) <= COMMON_WORD]
+            for names in name_buckets:
+                for companies in company_buckets:
+                    candidates |= names & companies
+        elif len(name_buckets) >= 2:
+            candidates = set.intersection(self.no_company, *name_buckets)
+        else:
+            return
+        if not candidates:
+            return
+        ids = list(candidates)
+        if len(ids) > 200:  # C-speed first pass before the forgiving scorer
+            keys = [self.entries[i].name_key for i in ids]
+            ids = [ids[pos] for _, _, pos in process.extract(
+                n_key, keys, scorer=fuzz.token_set_ratio, score_cutoff=75, limit=None)]
+        for lead_id in ids:
+            entry = self.entries[lead_id]
+            score = name_score(n_key, entry.name_key)
+            if score < NAME_THRESHOLD:
+                continue
+            if c_key and entry.company_key:
+                c_score = company_score(c_key, entry.company_key)
+                if c_score >= COMPANY_THRESHOLD:
+                    yield (entry.lead_id, "name_company",
+                           f"Similar name and company: {entry.name} at {entry.company} "
+                           f"({round(min(score, c_score))}%)", min(score, c_score))
+            elif not c_key and not entry.company_key and score >= NAME_ONLY_THRESHOLD:
+                yield (entry.lead_id, "name", f"Same name, no company: {entry.name} ({round(score)}%)",
+                       score - 10)
+
+
+_EMPTY: frozenset[int] = frozenset()
+
+
+def _words(key: str) -> set[str]:
+    return {w for w in key.split() if len(w) >= 2}
+
+
+def _region(session: Session, ctx: TeamContext) -> str:
+    team = session.get(Team, ctx.team_id)
+    return (team.country if team else "US") or "US"
+
+
+def find_duplicates(*, session: Session, ctx: TeamContext, data: dict[str, Any],
+                    exclude_lead_id: int | None = None, limit: int = 10) -> list[Match]:
+    """Likely duplicates of one lead (form input, an API body or a stored lead's values)."""
+    region = _region(session, ctx)
+    index = DuplicateIndex(region=region)
+    conditions = []
+    e_key = email_key(data.get("email"))
+    if e_key:
+        conditions.append(Lead.email == e_key)
+    phones = [k for k in (phone_key(data.get("phone"), region), phone_key(data.get("mobile"), region)) if k]
+    if phones:
+        conditions += [Lead.phone.in_(phones), Lead.mobile.in_(phones)]
+    n_key = name_key(data.get("first_name"), data.get("last_name"))
+    words = sorted((w for w in n_key.split() if len(w) >= 3), key=len, reverse=True)[:2]
+    for word in words:
+        conditions.append(Lead.search_text.like(f"%{word}%"))
+    c_key = company_key(data.get("company"))
+    if c_key:
+        conditions.append(Lead.search_text.like(f"%{max(c_key.split(), key=len)}%"))
+    if not conditions:
+        return []
+    statement = (select(Lead.id, Lead.first_name, Lead.last_name, Lead.company, Lead.email,
+                        Lead.phone, Lead.mobile)
+                 .where(Lead.team_id == ctx.team_id, or_(*conditions))
+                 .order_by(Lead.id.desc()).limit(MAX_CANDIDATES))
+    if exclude_lead_id:
+        statement = statement.where(Lead.id != exclude_lead_id)
+    for row in session.exec(statement):
+        index.add(*row)
+    return index.find(first_name=data.get("first_name"), last_name=data.get("last_name"),
+                      company=data.get("company"), email=data.get("email"), phone=data.get("phone"),
+                      mobile=data.get("mobile"), exclude=[exclude_lead_id] if exclude_lead_id else [],
+                      limit=limit)
+
+
+def duplicates_of_lead(*, session: Session, ctx: TeamContext, lead_id: int, limit: int = 10) -> list[Match]:
+    """Likely duplicates of a stored lead."""
+    from leadhub.services.leads import get_lead
+    lead = get_lead(session=session, ctx=ctx, lead_id=lead_id)
+    data = {k: getattr(lead, k) for k in ("first_name", "last_name", "company", "email", "phone", "mobile")}
+    return find_duplicates(session=session, ctx=ctx, data=data, exclude_lead_id=lead.id, limit=limit)
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Leads that match one another (directly or through each other), newest first."""
+
+    lead_ids: tuple[int, ...]
+    members: tuple[dict[str, Any], ...]
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GroupPage:
+    groups: list[DuplicateGroup]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def duplicate_groups(*, session: Session, ctx: TeamContext, page: int = 1, page_size: int = 20,
+                     index: DuplicateIndex | None = None) -> GroupPage:
+    """All duplicate groups of the team, largest first; one page of them with member details."""
+    index = index or DuplicateIndex.for_team(session=session, ctx=ctx)
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    edge_reasons: dict[tuple[int, int], tuple[str, ...]] = {}
+    for lead_id in list(index.entries):
+        for match in index.matches_of(lead_id):
+            if match.lead_id <= lead_id:
+                continue
+            a, b = root(lead_id), root(match.lead_id)
+            parent.setdefault(lead_id, lead_id)
+            parent.setdefault(match.lead_id, match.lead_id)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+            edge_reasons[(lead_id, match.lead_id)] = match.reasons
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for lead_id in parent:
+        clusters[root(lead_id)].append(lead_id)
+    ordered = sorted((sorted(ids, reverse=True) for ids in clusters.values() if len(ids) > 1),
+                     key=lambda ids: (-len(ids), -ids[0]))
+    page_size = max(1, min(page_size, 100))
+    pages = max(1, -(-len(ordered) // page_size))
+    page = max(1, min(page, pages))
+    chosen = ordered[(page - 1) * page_size: page * page_size]
+    wanted = {i for ids in chosen for i in ids}
+    details: dict[int, dict[str, Any]] = {}
+    if wanted:
+        from leadhub.services.models import User
+        rows = session.exec(select(Lead, User.full_name).outerjoin(User, User.id == Lead.owner_id)
+                            .where(Lead.team_id == ctx.team_id, Lead.id.in_(wanted))).all()
+        for lead, owner in rows:
+            details[lead.id] = {"id": lead.id, "name": f"{lead.first_name} {lead.last_name}".strip(),
+                                "company": lead.company, "email": lead.email, "phone": lead.phone,
+                                "mobile": lead.mobile, "status": lead.status, "owner": owner or "",
+                                "created_at": lead.created_at}
+    groups = []
+    for ids in chosen:
+        members = tuple(details[i] for i in ids if i in details)
+        id_set = set(ids)
+        reasons = tuple(dict.fromkeys(text for (a, b), texts in edge_reasons.items()
+                                      if a in id_set and b in id_set for text in texts))
+        groups.append(DuplicateGroup(lead_ids=tuple(m["id"] for m in members), members=members,
+                                     reasons=reasons))
+    return GroupPage(groups=groups, total=len(ordered), page=page, page_size=page_size)
