@@ -2,14 +2,21 @@
 
 import reflex as rx
 
+from leadhub.api import api
 from leadhub.pages.auth import login_page, signup_page
 from leadhub.pages.board import board_page
+from leadhub.pages.contacts import contact_detail_page, contacts_page
+from leadhub.pages.followup import followup_page
 from leadhub.pages.leads import leads_page
+from leadhub.pages.outreach import outreach_page
 from leadhub.pages.placeholder import coming_soon
 from leadhub.pages.settings import settings_page
 from leadhub.state.auth_pages import LoginState
 from leadhub.state.board import BoardState
+from leadhub.state.contacts import ContactDetailState, ContactsState
+from leadhub.state.followup import FollowUpState
 from leadhub.state.leads import LeadsState
+from leadhub.state.outreach import OutreachState
 from leadhub.state.session import SessionState
 from leadhub.state.settings import SettingsState
 
@@ -19,7 +26,8 @@ def index() -> rx.Component:
     return rx.center(rx.spinner(), height="100vh")
 
 
-app = rx.App(head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")])
+app = rx.App(head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
+             api_transformer=api)
 app.add_page(index, route="/", on_load=[SessionState.require_login, rx.redirect("/leads")],
              title="LeadHub")
 app.add_page(login_page, route="/login", on_load=LoginState.redirect_if_signed_in,
@@ -31,7 +39,14 @@ app.add_page(settings_page, route="/settings",
              on_load=[SessionState.require_login, SettingsState.load], title="LeadHub · Settings")
 app.add_page(board_page, route="/board", on_load=[SessionState.require_login, BoardState.on_load],
              title="LeadHub · Board")
-for title, route in [("Outreach", "/outreach"), ("Contacts", "/contacts"),
-                     ("Deals", "/deals"), ("Analytics", "/analytics"), ("Forms", "/forms")]:
+app.add_page(outreach_page, route="/outreach", on_load=[SessionState.require_login, OutreachState.load],
+             title="LeadHub · Outreach")
+app.add_page(contacts_page, route="/contacts",
+             on_load=[SessionState.require_login, ContactsState.load_page], title="LeadHub · Contacts")
+app.add_page(contact_detail_page, route="/contacts/[contact_id]",
+             on_load=[SessionState.require_login, ContactDetailState.load], title="LeadHub · Contact")
+app.add_page(followup_page, route="/followup", on_load=[SessionState.require_login, FollowUpState.load],
+             title="LeadHub · Follow-up")
+for title, route in [("Deals", "/deals"), ("Analytics", "/analytics"), ("Forms", "/forms")]:
     app.add_page(coming_soon(title), route=route, on_load=SessionState.require_login,
                  title=f"LeadHub · {title}")

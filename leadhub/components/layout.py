@@ -12,6 +12,7 @@ NAV = [
     ("Board", "/board", "kanban"),
     ("Outreach", "/outreach", "send"),
     ("Contacts", "/contacts", "contact"),
+    ("Follow-up", "/followup", "bell-ring"),
     ("Deals", "/deals", "handshake"),
     ("Analytics", "/analytics", "chart-column"),
     ("Forms", "/forms", "file-input"),

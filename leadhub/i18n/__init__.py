@@ -8,12 +8,12 @@ merges them. Components use `leadhub.components.i18n.t`; states translate servic
 
 from __future__ import annotations
 
-from leadhub.i18n import board, core
+from leadhub.i18n import board, core, outreach
 
 LANGUAGES = {"en": "English", "es": "Español"}
 
 ES: dict[str, str] = {}
-for _area in (core, board):
+for _area in (core, board, outreach):
     ES.update(_area.ES)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from leadhub.components.followup_policy import followup_policy_card
 from leadhub.components.forms import labelled, text_field
 from leadhub.components.i18n import t, t_value
 from leadhub.components.layout import app_shell, page_title
@@ -134,5 +135,5 @@ def settings_page() -> rx.Component:
     """Team settings, members and the user's password."""
     return app_shell(
         page_title("Settings"),
-        rx.vstack(team_card(), members_card(), password_card(), spacing="4", width="100%"),
+        rx.vstack(team_card(), members_card(), followup_policy_card(), password_card(), spacing="4", width="100%"),
     )

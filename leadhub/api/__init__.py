@@ -1,0 +1,19 @@
+"""HTTP routes mounted beside the Reflex app (`rx.App(api_transformer=api)`).
+
+One FastAPI app; each area adds an `APIRouter` in its own module here and one
+`api.include_router(...)` line below. Routes are thin adapters over the services: they
+resolve the caller with `caller` (the `leadhub_session` cookie, checked in the database on
+every request) and translate service errors into one JSON shape with `errors.py`.
+Reflex keeps `/ping`, `/_health`, `/_event` and `/_upload`; ours live under `/api/`.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from leadhub.api import lead_files
+from leadhub.api.errors import install_error_handlers
+
+api = FastAPI(title="LeadHub", docs_url=None, redoc_url=None, openapi_url=None)
+install_error_handlers(api)
+api.include_router(lead_files.router)
