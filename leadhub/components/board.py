@@ -22,7 +22,7 @@ def _move_menu(card: rx.Var, status: str) -> rx.Component:
     move = BoardState.move_card
     return rx.dropdown_menu.root(
         rx.dropdown_menu.trigger(
-            rx.icon_button(rx.icon("move", size=14), variant="ghost", size="1",
+            rx.icon_button(rx.icon("ellipsis-vertical", size=14), variant="ghost", size="1",
                            color_scheme="gray", aria_label=t("Move to…"),
                            title=t("Move to…"), class_name="board-move-menu"),
         ),
@@ -77,7 +77,7 @@ def lead_card(card: rx.Var, status: str) -> rx.Component:
             margin_top="0.4em",
         ),
         rx.cond(card.source != "", rx.text(card.source, size="1", color_scheme="gray")),
-        custom_attrs={"data-lead-id": card.id, "data-status": card.status,
+        custom_attrs={"data-lead-id": card.id, "data-status": status,
                       "data-version": card.version},
         class_name="board-card",
         padding="0.55em 0.65em",
@@ -87,6 +87,7 @@ def lead_card(card: rx.Var, status: str) -> rx.Component:
         border_left=rx.cond(hot, "4px solid var(--red-9)", "1px solid var(--gray-5)"),
         box_shadow="var(--shadow-1)",
         cursor="grab",
+        width="100%",
         _hover={"border_color": "var(--accent-8)"},
     )
     return dnd.drop_target(
@@ -94,13 +95,15 @@ def lead_card(card: rx.Var, status: str) -> rx.Component:
             body,
             drag_id=card.id,
             item_data={"kind": "card", "id": card.id, "version": card.version,
-                       "status": card.status},
+                       "status": status},
+            style={"width": "100%"},
         ),
         target_data={"kind": "card", "id": card.id, "status": status},
         with_closest_edge=True,
         show_drop_indicator=True,
         drop_indicator_gap="8px",
         key=card.id,
+        style={"width": "100%"},
     )
 
 
@@ -161,7 +164,7 @@ def status_column(index: int, status: str) -> rx.Component:
         aria_label=t(status),
         role="region",
         flex="1 1 0",
-        min_width="14em",
+        min_width="11em",
         padding="0.5em",
         spacing="2",
         background="var(--gray-2)",

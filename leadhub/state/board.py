@@ -49,7 +49,6 @@ class TeamLive(rx.SharedState):
 class CardView:
     id: str
     version: str
-    status: str
     name: str
     company: str
     owner: str
@@ -105,7 +104,7 @@ def board_view(loaded: board.Board, *, currency: str,
         offset = windows.get(status, [0, PAGE])[0]
         ids = [str(card.id) for card in page.cards]
         cards = [CardView(
-            id=ids[i], version=str(card.version), status=card.status, name=card.name,
+            id=ids[i], version=str(card.version), name=card.name,
             company=card.company, owner=card.owner_name, initials=_initials(card.owner_name),
             rating=card.rating, score=str(card.score), source=card.lead_source,
             last_contact=since(card.last_contacted_at),
