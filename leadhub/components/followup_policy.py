@@ -7,6 +7,7 @@ import reflex as rx
 from leadhub.components.forms import text_field
 from leadhub.components.i18n import t
 from leadhub.state.followup import FollowUpPolicyState
+from leadhub.state.session import SessionState
 
 S = FollowUpPolicyState
 
@@ -27,7 +28,7 @@ def followup_policy_card() -> rx.Component:
                 columns="4", spacing="3", width="100%",
             ),
             rx.cond(
-                S.can_edit,
+                SessionState.role == "admin",
                 rx.button(t("Save"), type="submit", margin_top="1em", id="save-intervals"),
                 rx.text(t("Only admins can change the intervals."), size="2", color_scheme="gray",
                         margin_top="1em"),

@@ -9,6 +9,7 @@ from leadhub.components.i18n import t, t_value
 from leadhub.components.layout import app_shell, page_title
 from leadhub.components.outreach_timeline import on_language_change
 from leadhub.state.followup import FollowUpState
+from leadhub.state.session import SessionState
 
 S = FollowUpState
 RATING_COLOURS = {"Hot": "red", "Warm": "orange", "Cold": "sky"}
@@ -16,8 +17,9 @@ TOUCH_LABELS = {"call": "Call", "email": "E-mail", "meeting": "Meeting"}
 
 
 def rep_picker() -> rx.Component:
+    """Managers and admins choose whose queue (the service refuses it to reps anyway)."""
     return rx.cond(
-        S.is_manager,
+        SessionState.role != "rep",
         rx.select.root(
             rx.select.trigger(aria_label="Rep", id="followup-rep"),
             rx.select.content(

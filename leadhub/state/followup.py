@@ -48,10 +48,6 @@ class FollowUpState(SessionState):
             return FollowUpState.load
         return None
 
-    @rx.var
-    def is_manager(self) -> bool:
-        return self.role in ("manager", "admin")
-
     @rx.event
     @handles_errors
     def load(self):
@@ -136,10 +132,6 @@ class FollowUpPolicyState(SessionState):
 
     def tr(self, text: str) -> str:
         return translate_message(text, self.lang)
-
-    @rx.var
-    def can_edit(self) -> bool:
-        return self.role == "admin"
 
     @rx.event
     @handles_errors
