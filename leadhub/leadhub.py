@@ -19,6 +19,10 @@ from leadhub.state.leads import LeadsState
 from leadhub.state.outreach import OutreachState
 from leadhub.state.session import SessionState
 from leadhub.state.settings import SettingsState
+from leadhub.pages.analytics import analytics_page  # noqa: E402
+from leadhub.pages.analytics_reports import costs_page, reports_page  # noqa: E402
+from leadhub.state.analytics import DashboardState  # noqa: E402
+from leadhub.state.analytics_reports import CostsState, ReportsState  # noqa: E402
 
 
 def index() -> rx.Component:
@@ -47,6 +51,12 @@ app.add_page(contact_detail_page, route="/contacts/[contact_id]",
              on_load=[SessionState.require_login, ContactDetailState.load], title="LeadHub · Contact")
 app.add_page(followup_page, route="/followup", on_load=[SessionState.require_login, FollowUpState.load],
              title="LeadHub · Follow-up")
-for title, route in [("Deals", "/deals"), ("Analytics", "/analytics"), ("Forms", "/forms")]:
+app.add_page(analytics_page, route="/analytics", on_load=[SessionState.require_login, DashboardState.load],
+             title="LeadHub · Analytics")
+app.add_page(reports_page, route="/analytics/reports", on_load=[SessionState.require_login, ReportsState.load],
+             title="LeadHub · Reports")
+app.add_page(costs_page, route="/analytics/costs", on_load=[SessionState.require_login, CostsState.load],
+             title="LeadHub · Channel costs")
+for title, route in [("Deals", "/deals"), ("Forms", "/forms")]:
     app.add_page(coming_soon(title), route=route, on_load=SessionState.require_login,
                  title=f"LeadHub · {title}")

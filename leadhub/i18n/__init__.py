@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from leadhub.i18n import board, core, outreach
 
+from leadhub.i18n import analytics  # noqa: E402
+
 LANGUAGES = {"en": "English", "es": "Español"}
 
-ES: dict[str, str] = {}
+ES: dict[str, str] = dict(analytics.ES)  # the areas below win on words they share
 for _area in (core, board, outreach):
     ES.update(_area.ES)
 

@@ -178,6 +178,10 @@ class Outreach(SQLModel, table=True):
         Index("ix_outreach_team_occurred", "team_id", "occurred_at"),
         Index("ix_outreach_team_type_occurred", "team_id", "type", "occurred_at"),
         Index("ix_outreach_team_user_occurred", "team_id", "user_id", "occurred_at"),
+        # analytics: dashboard scans read only this index (no table rows)
+        Index("ix_outreach_team_occurred_analytics", "team_id", "occurred_at", "type", "user_id", "channel",
+              "response_status", "call_outcome", "lead_id", "contact_id", "id"),
+        Index("ix_outreach_lead_occurred", "lead_id", "occurred_at"),  # a lead's first touch
     )
 
     id: int | None = Field(default=None, primary_key=True)

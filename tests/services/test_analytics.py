@@ -220,6 +220,31 @@ def test_relationship_health(session, team_a, known):
                                                           everyone=True, now=NOW)
 
 
+def test_going_cold_counts_what_the_follow_up_queue_holds(session, team_a, known):
+    """The dashboard counts with thresholds; the queue ranks row by row: same records."""
+    from datetime import timedelta
+
+    from leadhub.services.models import Lead
+
+    for key, rating, last in (("L1", "Hot", NOW - timedelta(days=3)), ("L3", "Warm", NOW - timedelta(days=6)),
+                              ("L5", "Cold", NOW - timedelta(days=31))):
+        lead = session.get(Lead, known[key])
+        lead.rating, lead.last_contacted_at = rating, last
+        session.add(lead)
+    session.commit()
+    followup.snooze(session=session, ctx=team_a.admin_ctx, kind="lead", record_id=known["L5"],
+                    until="2099-01-01")
+    session.commit()
+    for ctx, users in ((team_a.manager_ctx, ()), (team_a.manager_ctx, (team_a.rep.id,)),
+                       (team_a.rep2_ctx, ())):
+        counted = metrics.dashboard(session=session, ctx=ctx, flt=known_filter(user_ids=users), now=NOW)
+        expected = (followup.going_cold_count(session=session, ctx=team_a.manager_ctx, everyone=True, now=NOW)
+                    if not users and ctx.is_manager else
+                    followup.going_cold_count(session=session, ctx=team_a.manager_ctx,
+                                              rep_id=(users or (ctx.user_id,))[0], now=NOW))
+        assert counted.health.going_cold == expected > 0
+
+
 def test_kpis_against_the_previous_period(session, team_a, known):
     result = board(session, team_a.manager_ctx)
     tiles = {k.key: k for k in result.kpis}

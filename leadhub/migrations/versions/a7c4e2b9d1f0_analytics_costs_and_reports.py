@@ -54,9 +54,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_saved_report_team_name", "saved_report", ["team_id", "name"])
+    # Dashboard scans of a date range read only this index; first touches read the second.
+    op.create_index("ix_outreach_team_occurred_analytics", "outreach",
+                    ["team_id", "occurred_at", "type", "user_id", "channel", "response_status",
+                     "call_outcome", "lead_id", "contact_id", "id"])
+    op.create_index("ix_outreach_lead_occurred", "outreach", ["lead_id", "occurred_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outreach_lead_occurred", table_name="outreach")
+    op.drop_index("ix_outreach_team_occurred_analytics", table_name="outreach")
     op.drop_index("ix_saved_report_team_name", table_name="saved_report")
     op.drop_table("saved_report")
     op.drop_index("ix_channel_cost_team_month", table_name="channel_cost")

@@ -38,7 +38,8 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Date, Float, and_, case, cast, func, literal, or_, union_all
+from sqlalchemy import Date, Float, and_, case, cast, exists, func, or_, union_all
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from leadhub.services import followup
@@ -70,6 +71,7 @@ from leadhub.services.models import (
     LeadStatus,
     Outreach,
     OutreachType,
+    Rating,
     ResponseStatus,
     utcnow,
 )
@@ -354,10 +356,9 @@ def first_touch_source(sc: Scope):
 def rep_performance(session: Session, sc: Scope, breakdown: pd.DataFrame,
                     members: dict[int, str]) -> pd.DataFrame:
     """user_id, name, outreach, leads_touched, conversions, won, revenue, first_touch_hours."""
-    inner = select(Outreach.user_id.label("user_id"), Outreach.lead_id.label("lead_id")
-                   ).where(*outreach_where(sc), Outreach.lead_id.is_not(None)).subquery()
-    touched = dict(session.exec(select(inner.c.user_id, func.count(inner.c.lead_id.distinct()))
-                                .group_by(inner.c.user_id)).all())
+    pairs = select(Outreach.user_id.label("user_id"), Outreach.lead_id.label("lead_id")).distinct(
+    ).where(*outreach_where(sc), Outreach.lead_id.is_not(None)).subquery()   # hashed, not sorted
+    touched = dict(session.exec(select(pairs.c.user_id, func.count()).group_by(pairs.c.user_id)).all())
     conversions = dict(session.exec(select(Lead.owner_id, func.count()).where(*rep_conversions_where(sc))
                                     .group_by(Lead.owner_id)).all())
     won = {u: (int(n), _money(r)) for u, n, r in session.exec(
@@ -540,11 +541,37 @@ def health(session: Session, sc: Scope, now: datetime | None = None) -> Health:
 
 
 def going_cold(session: Session, sc: Scope, now: datetime | None = None) -> int:
-    """The follow-up queue's overdue count for the reps in the filter (everyone if none)."""
-    if not sc.flt.user_ids:
-        return followup.going_cold_count(session=session, ctx=sc.ctx, everyone=True, now=now)
-    return sum(followup.going_cold_count(session=session, ctx=sc.ctx, rep_id=u, now=now)
-               for u in sc.flt.user_ids)
+    """How many leads and contacts the follow-up queue holds as overdue, for the reps in the
+    filter (everyone if none): the queue's own rule (followup.py: open leads and contacts whose
+    last touch, or creation, is older than their rating's interval, not snoozed), counted with
+    one threshold per rating instead of the queue's per-row priority."""
+    now = now or utcnow()
+    policy = followup.get_policy(session=session, ctx=sc.ctx)
+    snooze = followup.FollowUpSnooze
+
+    def threshold(rating):
+        return case(*[(rating == r, now - timedelta(days=policy.days_for(r)))
+                      for r in (Rating.HOT.value, Rating.WARM.value, Rating.COLD.value)],
+                    else_=now - timedelta(days=policy.days_for("")))
+
+    def not_snoozed(column):
+        return ~exists().where(snooze.team_id == sc.team_id, column, snooze.until > now)
+
+    lead_where_ = [Lead.team_id == sc.team_id, Lead.status.not_in(followup.CLOSED_LEAD_STATUSES),
+                   func.coalesce(Lead.last_contacted_at, Lead.created_at) < threshold(Lead.rating),
+                   not_snoozed(snooze.lead_id == Lead.id)]
+    source = aliased(Lead, name="source_lead")
+    contact_where_ = [Contact.team_id == sc.team_id,
+                      func.coalesce(Contact.last_contacted_at, Contact.created_at)
+                      < threshold(func.coalesce(source.rating, "")),
+                      not_snoozed(snooze.contact_id == Contact.id)]
+    if sc.flt.user_ids:
+        lead_where_.append(Lead.owner_id.in_(sc.flt.user_ids))
+        contact_where_.append(Contact.owner_id.in_(sc.flt.user_ids))
+    leads = session.exec(select(func.count()).select_from(Lead).where(*lead_where_)).one()
+    contacts = session.exec(select(func.count()).select_from(Contact).outerjoin(
+        source, (source.id == Contact.lead_id) & (source.team_id == sc.team_id)).where(*contact_where_)).one()
+    return int(leads) + int(contacts)
 
 
 # --- KPI tiles ----------------------------------------------------------------------------------
