@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import phonenumbers
-from sqlalchemy import case, literal, or_
+from sqlalchemy import case, literal, or_, union
 from sqlmodel import Session, func, select
 
 from leadhub.services import teamtime, touches
@@ -571,6 +571,66 @@ def produced(*, session: Session, ctx: TeamContext, outreach_id: int, limit: int
         won_deal_count=count(Deal, *won),
         won_revenue={currency: Decimal(amount) for currency, amount in revenue},
     )
+
+
+def produced_for_page(*, session: Session, ctx: TeamContext, outreach_ids: list[int],
+                      limit: int = 3) -> dict[int, OutreachProduce]:
+    """`produced` for every outreach of a list page at once, in eight queries whatever the page
+    size; ids of another team are left out. Each outreach shows its first `limit` records by id."""
+    ids = sorted({int(i) for i in outreach_ids})
+    if not ids:
+        return {}
+    limit = max(1, min(int(limit), 200))
+    team = ctx.team_id
+
+    def first_rows(model, key, *where):
+        """Up to `limit` rows per outreach, lowest id first (a window function: SQLite and PostgreSQL)."""
+        rank = func.row_number().over(partition_by=key, order_by=model.id).label("rank")
+        ranked = select(model.id.label("id"), key.label("oid"), rank).where(*where).subquery()
+        return session.exec(select(model, ranked.c.oid).join(ranked, ranked.c.id == model.id)
+                            .where(ranked.c.rank <= limit).order_by(ranked.c.oid, model.id)).all()
+
+    def counts(key, *where) -> dict[int, int]:
+        return dict(session.exec(select(key, func.count()).where(*where).group_by(key)).all())
+
+    contact_where = (Contact.team_id == team, Contact.outreach_id.in_(ids))
+    lead_where = (Lead.team_id == team, Lead.outreach_id.in_(ids))
+    # (deal, outreach) pairs: attributed directly, or through a contact or lead the outreach produced
+    pairs = union(
+        select(Deal.id.label("deal_id"), Deal.outreach_id.label("oid"))
+        .where(Deal.team_id == team, Deal.outreach_id.in_(ids)),
+        select(Deal.id, Contact.outreach_id).join(Contact, Contact.id == Deal.contact_id)
+        .where(Deal.team_id == team, *contact_where),
+        select(Deal.id, Lead.outreach_id).join(Lead, Lead.id == Deal.lead_id)
+        .where(Deal.team_id == team, *lead_where),
+    ).subquery("pairs")
+    rank = func.row_number().over(partition_by=pairs.c.oid, order_by=pairs.c.deal_id).label("rank")
+    ranked = select(pairs.c.deal_id, pairs.c.oid, rank).subquery()
+    deals = session.exec(select(Deal, ranked.c.oid).join(ranked, ranked.c.deal_id == Deal.id)
+                         .where(ranked.c.rank <= limit).order_by(ranked.c.oid, Deal.id)).all()
+    deal_counts = dict(session.exec(select(pairs.c.oid, func.count()).group_by(pairs.c.oid)).all())
+    won_rows = session.exec(select(pairs.c.oid, Deal.currency, func.count(),
+                                   func.coalesce(func.sum(Deal.amount), 0))
+                            .join(Deal, Deal.id == pairs.c.deal_id)
+                            .where(Deal.stage == DealStage.CLOSED_WON.value)
+                            .group_by(pairs.c.oid, Deal.currency)).all()
+    contacts = first_rows(Contact, Contact.outreach_id, *contact_where)
+    leads = first_rows(Lead, Lead.outreach_id, *lead_where)
+    contact_counts = counts(Contact.outreach_id, *contact_where)
+    lead_counts = counts(Lead.outreach_id, *lead_where)
+    own = set(session.exec(select(Outreach.id).where(Outreach.team_id == team, Outreach.id.in_(ids))).all())
+    result = {}
+    for oid in ids:
+        if oid not in own:
+            continue
+        won = [(currency, n, amount) for key, currency, n, amount in won_rows if key == oid]
+        result[oid] = OutreachProduce(
+            contacts=[c for c, key in contacts if key == oid], leads=[x for x, key in leads if key == oid],
+            deals=[d for d, key in deals if key == oid], contact_count=contact_counts.get(oid, 0),
+            lead_count=lead_counts.get(oid, 0), deal_count=deal_counts.get(oid, 0),
+            won_deal_count=sum(n for _, n, _ in won),
+            won_revenue={currency: Decimal(amount) for currency, _, amount in won})
+    return result
 
 
 def local_occurred_at(outreach: Outreach, team: Team) -> datetime:

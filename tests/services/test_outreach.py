@@ -343,6 +343,43 @@ def test_produced_counts_contacts_leads_deals_and_won_revenue(session, team_a, t
     assert result.won_revenue == {"EUR": Decimal("1250.50")}
 
 
+def test_produced_for_a_page_matches_produced_one_by_one(session, team_a, team_b):
+    sent = log(session, team_a.rep_ctx, type="platform", channel="Upwork")
+    busy = log(session, team_a.rep_ctx, type="platform", channel="Guru")
+    quiet = log(session, team_a.rep_ctx, type="email", email="a@b.com")
+    foreign = log(session, team_b.rep_ctx, type="email", email="a@b.com")
+    lead = lead_of(session, team_a, outreach_id=sent.id)
+    contact = contact_of(session, team_a, outreach_id=sent.id)
+    for i in range(5):
+        contact_of(session, team_a, last_name=f"Busy{i}", outreach_id=busy.id)
+    session.add_all([
+        Deal(team_id=team_a.team.id, name="Direct", amount=Decimal("1000.00"), currency="EUR",
+             stage="Closed Won", outreach_id=sent.id),
+        Deal(team_id=team_a.team.id, name="Direct and via lead", amount=Decimal("250.50"), currency="USD",
+             stage="Closed Won", outreach_id=sent.id, lead_id=lead.id),
+        Deal(team_id=team_a.team.id, name="Via contact", amount=Decimal("900.00"), currency="EUR",
+             stage="Proposal", contact_id=contact.id),
+        Deal(team_id=team_a.team.id, name="Busy won", amount=Decimal("7.00"), currency="EUR",
+             stage="Closed Won", outreach_id=busy.id),
+    ])
+    session.commit()
+    page = svc.produced_for_page(session=session, ctx=team_a.rep_ctx,
+                                 outreach_ids=[sent.id, busy.id, quiet.id, foreign.id], limit=3)
+    assert set(page) == {sent.id, busy.id, quiet.id}                      # another team's id is left out
+    for outreach_id, batch in page.items():
+        one = svc.produced(session=session, ctx=team_a.rep_ctx, outreach_id=outreach_id, limit=3)
+        assert [c.id for c in batch.contacts] == [c.id for c in one.contacts]
+        assert [x.id for x in batch.leads] == [x.id for x in one.leads]
+        assert [d.id for d in batch.deals] == [d.id for d in one.deals]
+        assert (batch.contact_count, batch.lead_count, batch.deal_count, batch.won_deal_count) == \
+            (one.contact_count, one.lead_count, one.deal_count, one.won_deal_count)
+        assert batch.won_revenue == one.won_revenue
+    assert page[busy.id].contact_count == 5 and len(page[busy.id].contacts) == 3
+    assert page[sent.id].deal_count == 3 and page[sent.id].won_revenue == {"EUR": Decimal("1000.00"),
+                                                                          "USD": Decimal("250.50")}
+    assert svc.produced_for_page(session=session, ctx=team_a.rep_ctx, outreach_ids=[]) == {}
+
+
 # --- Last contacted never goes backwards --------------------------------------------------
 
 def test_last_contacted_moves_forward_only(session, team_a):
