@@ -5,6 +5,7 @@ import reflex as rx
 from leadhub.api import api
 from leadhub.pages.auth import login_page, signup_page
 from leadhub.pages.board import board_page
+from leadhub.pages.deals import deals_page
 from leadhub.pages.contacts import contact_detail_page, contacts_page
 from leadhub.pages.followup import followup_page
 from leadhub.pages.leads import leads_page
@@ -13,6 +14,7 @@ from leadhub.pages.placeholder import coming_soon
 from leadhub.pages.settings import settings_page
 from leadhub.state.auth_pages import LoginState
 from leadhub.state.board import BoardState
+from leadhub.state.deals import DealsState
 from leadhub.state.contacts import ContactDetailState, ContactsState
 from leadhub.state.followup import FollowUpState
 from leadhub.state.leads import LeadsState
@@ -57,6 +59,8 @@ app.add_page(reports_page, route="/analytics/reports", on_load=[SessionState.req
              title="LeadHub · Reports")
 app.add_page(costs_page, route="/analytics/costs", on_load=[SessionState.require_login, CostsState.load],
              title="LeadHub · Channel costs")
-for title, route in [("Deals", "/deals"), ("Forms", "/forms")]:
+app.add_page(deals_page, route="/deals", on_load=[SessionState.require_login, DealsState.load],
+             title="LeadHub · Deals")
+for title, route in [("Forms", "/forms")]:
     app.add_page(coming_soon(title), route=route, on_load=SessionState.require_login,
                  title=f"LeadHub · {title}")

@@ -6,6 +6,7 @@ import reflex as rx
 import reflex_pragmatic_dnd as dnd
 
 from leadhub.components.board import status_column
+from leadhub.components.conversion_dialog import conversion_dialog as lead_conversion_dialog
 from leadhub.components.i18n import t
 from leadhub.components.layout import app_shell, page_title
 from leadhub.pages.leads import lead_dialog
@@ -97,6 +98,6 @@ def board_page() -> rx.Component:
         rx.box(BoardState.announcement, aria_live="polite", role="status", id="board-announcer",
                style={"position": "absolute", "width": "1px", "height": "1px",
                       "overflow": "hidden", "clipPath": "inset(50%)"}),
-        conversion_dialog(),
+        lead_conversion_dialog(on_done=BoardState.close_conversion),
         lead_dialog(),
     )

@@ -319,9 +319,12 @@ class BoardState(SessionState):
     # --- conversion (the hook for the conversion dialog) -------------------------------------
 
     def open_conversion(self, lead_id: int, name: str):
-        """A card was dropped on Converted. The lead converts only when this dialog is
-        confirmed; the conversion feature replaces this dialog with its own (same hook)."""
+        """A card was dropped on Converted: the conversion dialog opens, and the lead converts
+        only when it is confirmed there."""
+        from leadhub.state.conversion import ConversionState
+
         self.convert_lead_id, self.convert_name, self.convert_open = lead_id, name, True
+        return ConversionState.open_for(lead_id)
 
     @rx.event
     def close_conversion(self):
