@@ -9,6 +9,9 @@ from leadhub.pages.deals import deals_page
 from leadhub.pages.contacts import contact_detail_page, contacts_page
 from leadhub.pages.followup import followup_page
 from leadhub.pages.leads import leads_page
+from leadhub.pages.duplicates import duplicates_page
+from leadhub.pages.lead_detail import lead_detail_page
+from leadhub.pages.lead_fields import lead_fields_page
 from leadhub.pages.outreach import outreach_page
 from leadhub.pages.placeholder import coming_soon
 from leadhub.pages.settings import settings_page
@@ -18,6 +21,9 @@ from leadhub.state.deals import DealsState
 from leadhub.state.contacts import ContactDetailState, ContactsState
 from leadhub.state.followup import FollowUpState
 from leadhub.state.leads import LeadsState
+from leadhub.state.duplicates import DuplicatesState
+from leadhub.state.lead_detail import LeadDetailState
+from leadhub.state.lead_fields import LeadFieldsState
 from leadhub.state.outreach import OutreachState
 from leadhub.state.session import SessionState
 from leadhub.state.settings import SettingsState
@@ -41,6 +47,12 @@ app.add_page(login_page, route="/login", on_load=LoginState.redirect_if_signed_i
 app.add_page(signup_page, route="/signup", title="LeadHub · Create your team")
 app.add_page(leads_page, route="/leads", on_load=[SessionState.require_login, LeadsState.load],
              title="LeadHub · Leads")
+app.add_page(duplicates_page, route="/leads/duplicates",
+             on_load=[SessionState.require_login, DuplicatesState.load], title="LeadHub · Duplicates")
+app.add_page(lead_fields_page, route="/leads/fields",
+             on_load=[SessionState.require_login, LeadFieldsState.load], title="LeadHub · Lead fields")
+app.add_page(lead_detail_page, route="/leads/[lead_id]",
+             on_load=[SessionState.require_login, LeadDetailState.load], title="LeadHub · Lead")
 app.add_page(settings_page, route="/settings",
              on_load=[SessionState.require_login, SettingsState.load], title="LeadHub · Settings")
 app.add_page(board_page, route="/board", on_load=[SessionState.require_login, BoardState.on_load],

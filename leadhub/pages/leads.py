@@ -1,210 +1,282 @@
-"""Leads: the searchable, sortable, paged list and the create/edit form."""
+"""Leads: the list (saved views, columns, filters incl. custom fields, selection and bulk
+actions, CSV export) and the create/edit dialog with the duplicate check."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from leadhub.components.forms import select_field, text_field
-from leadhub.components.i18n import t, t_value
+from leadhub.components.forms import labelled
+from leadhub.components.i18n import t
 from leadhub.components.layout import app_shell, page_title
-from leadhub.services.leads import CHOICES
+from leadhub.components.lead_form import RATINGS, STATUSES, rating_badge, status_badge
+from leadhub.components.lead_form import lead_dialog as form_dialog
 from leadhub.services.models import INDUSTRIES, LEAD_SOURCES
+from leadhub.services.saved_views import PERIODS
 from leadhub.state.leads import ANY, NONE, LeadsState
 
-STATUSES = CHOICES["status"]
-RATINGS = CHOICES["rating"]
-STATUS_COLOURS = {"New": "blue", "Contacted": "cyan", "Qualified": "green",
-                  "Unqualified": "gray", "Converted": "purple"}
-RATING_COLOURS = {"Hot": "red", "Warm": "orange", "Cold": "sky"}
+S = LeadsState
+# re-exported for pages that show the same badges
+__all__ = ["leads_page", "lead_dialog", "status_badge", "rating_badge"]
 
 
-def status_badge(status: rx.Var) -> rx.Component:
-    return rx.badge(t_value(status, STATUSES),
-                    color_scheme=rx.match(status, *STATUS_COLOURS.items(), "gray"), variant="soft")
-
-
-def rating_badge(rating: rx.Var) -> rx.Component:
-    return rx.cond(rating != "", rx.badge(t_value(rating, RATINGS),
-                                          color_scheme=rx.match(rating, *RATING_COLOURS.items(), "gray")))
-
-
-def _filter_select(name: str, value: rx.Var, all_label: str, options: list[str]) -> rx.Component:
+def _filter_select(name: str, value: rx.Var, all_label: str, options: list[str] | list[tuple[str, str]],
+                   ) -> rx.Component:
+    items = [rx.select.item(t(o), value=o) if isinstance(o, str) else rx.select.item(t(o[1]), value=o[0])
+             for o in options]
     return rx.select.root(
         rx.select.trigger(aria_label=all_label, id=name),
-        rx.select.content(
-            rx.select.item(t(all_label), value=ANY),
-            *[rx.select.item(t(o), value=o) for o in options],
-        ),
+        rx.select.content(rx.select.item(t(all_label), value=ANY), *items),
         value=value,
-        on_change=lambda v: LeadsState.set_filter(name, v),
+        on_change=lambda v: S.set_filter(name, v),
+    )
+
+
+def view_picker() -> rx.Component:
+    return rx.hstack(
+        rx.select.root(
+            rx.select.trigger(aria_label="View", id="view-picker", min_width="12em"),
+            rx.select.content(rx.foreach(S.views, lambda v: rx.select.item(
+                rx.cond(v["shared"] != "", v["name"] + " ·  👥", v["name"]), value=v["key"]))),
+            value=S.view_key,
+            on_change=S.apply_view,
+        ),
+        rx.tooltip(rx.icon_button(rx.icon("save", size=14), variant="soft", size="2", aria_label="Save view",
+                                  on_click=S.set_view_dialog_open(True), id="save-view"),
+                   content=t("Save this view")),
+        rx.cond(S.view_key.startswith("builtin:"), rx.fragment(),
+                rx.tooltip(rx.icon_button(rx.icon("trash-2", size=14), variant="soft", color_scheme="red",
+                                          size="2", aria_label="Delete view", on_click=S.delete_view),
+                           content=t("Delete this view"))),
+        spacing="1", align="center",
+    )
+
+
+def view_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(t("Save this view")),
+            rx.dialog.description(t("Filters, columns and sort are saved."), size="2", margin_bottom="1em"),
+            rx.form(
+                rx.vstack(
+                    labelled("Name", rx.input(name="name", id="view-name", width="100%"), S.field_errors, "name"),
+                    rx.hstack(rx.el.input(type="checkbox", name="shared", id="view-shared"),
+                              rx.text(t("Share with the team"), as_="label", html_for="view-shared", size="2"),
+                              align="center", spacing="2"),
+                    rx.cond(S.view_key.startswith("builtin:"), rx.fragment(), rx.hstack(
+                        rx.el.input(type="checkbox", name="overwrite", id="view-overwrite"),
+                        rx.text(t("Replace the current view"), as_="label", html_for="view-overwrite", size="2"),
+                        align="center", spacing="2")),
+                    rx.hstack(rx.spacer(),
+                              rx.dialog.close(rx.button(t("Cancel"), variant="soft", color_scheme="gray", type="button")),
+                              rx.button(t("Save"), type="submit", id="view-save"), width="100%"),
+                    spacing="3",
+                ),
+                on_submit=S.save_view, reset_on_submit=True,
+            ),
+            max_width="26em",
+        ),
+        open=S.view_dialog_open,
+        on_open_change=S.set_view_dialog_open,
+    )
+
+
+def custom_filter(spec: rx.Var) -> rx.Component:
+    key = spec["key"]
+    value = S.custom_filters.get(key, "")
+    control = rx.match(
+        spec["type"],
+        ("picklist", rx.select.root(
+            rx.select.trigger(width="100%"),
+            rx.select.content(rx.select.item(t("Any"), value=ANY),
+                              rx.foreach(S.custom_options[key], lambda o: rx.select.item(o, value=o))),
+            value=rx.cond(value != "", value, ANY), on_change=lambda v: S.set_custom_filter(key, v))),
+        ("checkbox", rx.select.root(
+            rx.select.trigger(width="100%"),
+            rx.select.content(rx.select.item(t("Any"), value=ANY), rx.select.item(t("Yes"), value="yes"),
+                              rx.select.item(t("No"), value="no")),
+            value=rx.cond(value != "", value, ANY), on_change=lambda v: S.set_custom_filter(key, v))),
+        rx.input(default_value=value, width="100%", type=rx.cond(spec["type"] == "date", "date", "text"),
+                 on_blur=lambda v: S.set_custom_filter(key, v)),
+    )
+    return rx.vstack(rx.text(spec["label"], size="2", weight="medium"), control, spacing="1", width="100%")
+
+
+def more_filters() -> rx.Component:
+    return rx.popover.root(
+        rx.popover.trigger(rx.button(rx.icon("sliders-horizontal", size=14), t("More filters"),
+                                     rx.cond(S.active_filter_count > 0, rx.badge(S.active_filter_count)),
+                                     variant="soft", id="more-filters")),
+        rx.popover.content(
+            rx.vstack(
+                rx.text(t("Industry"), size="2", weight="medium"),
+                _filter_select("industry_filter", S.industry_filter, "All industries", INDUSTRIES),
+                rx.text(t("Created"), size="2", weight="medium"),
+                _filter_select("created_filter", S.created_filter, "Any time", list(PERIODS.items())),
+                rx.foreach(S.custom_filter_fields, custom_filter),
+                rx.button(t("Clear filters"), variant="ghost", size="1", on_click=S.clear_filters),
+                spacing="2", width="18em",
+            ),
+        ),
+    )
+
+
+def column_chooser() -> rx.Component:
+    return rx.popover.root(
+        rx.popover.trigger(rx.button(rx.icon("columns-3", size=14), t("Columns"), variant="soft", id="columns")),
+        rx.popover.content(rx.vstack(
+            rx.foreach(S.column_choices, lambda c: rx.hstack(
+                rx.checkbox(checked=S.columns.contains(c["key"]), disabled=c["key"] == "name",
+                            on_change=lambda _v: S.toggle_column(c["key"])),
+                rx.text(c["label"], size="2"), rx.cond(c["custom"] != "", rx.badge(t("custom"), size="1")),
+                spacing="2", align="center", data_column=c["key"])),
+            spacing="1", max_height="60vh", overflow_y="auto",
+        )),
     )
 
 
 def filters() -> rx.Component:
     return rx.hstack(
+        view_picker(),
         rx.input(rx.input.slot(rx.icon("search", size=14)),
                  placeholder=t("Search name, company, e-mail, phone…"),
-                 default_value=LeadsState.search,
-                 on_change=LeadsState.set_search.debounce(300),
-                 width="22em", id="lead-search"),
-        _filter_select("status_filter", LeadsState.status_filter, "All statuses", STATUSES),
-        _filter_select("rating_filter", LeadsState.rating_filter, "All ratings", RATINGS),
-        _filter_select("source_filter", LeadsState.source_filter, "All sources", LEAD_SOURCES),
+                 default_value=S.search, key=S.view_key,
+                 on_change=S.set_search.debounce(300),
+                 width="18em", id="lead-search"),
+        _filter_select("status_filter", S.status_filter, "All statuses", STATUSES),
+        _filter_select("rating_filter", S.rating_filter, "All ratings", RATINGS),
+        _filter_select("source_filter", S.source_filter, "All sources", LEAD_SOURCES),
         rx.select.root(
             rx.select.trigger(aria_label="Owner", id="owner_filter"),
             rx.select.content(
                 rx.select.item(t("Anyone"), value=ANY),
                 rx.select.item(t("Me"), value="me"),
-                rx.foreach(LeadsState.owners, lambda o: rx.select.item(o[1], value=o[0])),
+                rx.select.item(t("Nobody"), value="none"),
+                rx.foreach(S.owners, lambda o: rx.select.item(o[1], value=o[0])),
             ),
-            value=LeadsState.owner_filter,
-            on_change=lambda v: LeadsState.set_filter("owner_filter", v),
+            value=S.owner_filter,
+            on_change=lambda v: S.set_filter("owner_filter", v),
         ),
+        more_filters(),
+        column_chooser(),
         spacing="2",
         wrap="wrap",
         margin_bottom="1em",
+        align="center",
     )
 
 
-def sort_header(label: str, column: str) -> rx.Component:
-    arrow = rx.cond(LeadsState.sort == column,
-                    rx.cond(LeadsState.descending, rx.icon("arrow-down", size=12),
-                            rx.icon("arrow-up", size=12)), "")
+def _header_label(column: rx.Var) -> rx.Component:
+    return rx.text(column["label"])
+
+
+def header_cell(column: rx.Var) -> rx.Component:
+    key = column["key"]
+    arrow = rx.cond(S.sort == key, rx.cond(S.descending, rx.icon("arrow-down", size=12),
+                                           rx.icon("arrow-up", size=12)), "")
     return rx.table.column_header_cell(
-        rx.hstack(rx.text(t(label)), arrow, spacing="1", align="center", cursor="pointer",
-                  on_click=LeadsState.sort_by(column)),
-        data_sort=column,
+        rx.cond(column["sortable"] != "",
+                rx.hstack(_header_label(column), arrow, spacing="1", align="center", cursor="pointer",
+                          on_click=S.sort_by(key)),
+                _header_label(column)),
+        data_sort=key, white_space="nowrap",
     )
+
+
+def cell(row: rx.Var, column: rx.Var) -> rx.Component:
+    return rx.table.cell(rx.match(
+        column,
+        ("name", rx.link(row["name"], href="/leads/" + row["id"], weight="medium", class_name="lead-link")),
+        ("status", status_badge(row["status"])),
+        ("rating", rating_badge(row["rating"])),
+        ("score", rx.text(row["score"], text_align="right")),
+        rx.text(row[column]),
+    ), white_space=rx.cond((column == "phone") | (column == "mobile"), "nowrap", "normal"))
 
 
 def lead_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(row["name"], href="#", on_click=LeadsState.open_edit(row["id"]),
-                              weight="medium")),
-        rx.table.cell(row["company"]),
-        rx.table.cell(row["email"]),
-        rx.table.cell(row["phone"]),
-        rx.table.cell(status_badge(row["status"])),
-        rx.table.cell(rating_badge(row["rating"])),
-        rx.table.cell(row["source"]),
-        rx.table.cell(row["owner"]),
-        rx.table.cell(row["score"], text_align="right"),
-        rx.table.cell(row["created"]),
+        rx.table.cell(rx.checkbox(checked=S.selected.contains(row["id"]),
+                                  on_change=lambda _v: S.toggle_selected(row["id"]),
+                                  aria_label="Select", class_name="row-select")),
+        rx.foreach(S.columns, lambda column: cell(row, column)),
+        rx.table.cell(rx.icon_button(rx.icon("pencil", size=14), variant="ghost", size="1", aria_label="Edit",
+                                     on_click=S.open_edit(row["id"]), class_name="lead-edit")),
         data_lead_id=row["id"],
         class_name="lead-row",
     )
 
 
 def lead_table() -> rx.Component:
-    return rx.table.root(
+    return rx.box(rx.table.root(
         rx.table.header(rx.table.row(
-            sort_header("Name", "name"),
-            sort_header("Company", "company"),
-            rx.table.column_header_cell(t("E-mail")),
-            rx.table.column_header_cell(t("Phone")),
-            sort_header("Status", "status"),
-            sort_header("Rating", "rating"),
-            sort_header("Source", "lead_source"),
-            rx.table.column_header_cell(t("Owner")),
-            sort_header("Score", "score"),
-            sort_header("Created", "created_at"),
+            rx.table.column_header_cell(rx.checkbox(checked=S.page_selected, on_change=lambda _v: S.toggle_page(),
+                                                    aria_label="Select page", id="select-page"), width="2em"),
+            rx.foreach(S.column_headers, header_cell),
+            rx.table.column_header_cell(""),
         )),
-        rx.table.body(rx.foreach(LeadsState.rows, lead_row)),
+        rx.table.body(rx.foreach(S.rows, lead_row)),
         variant="surface",
         size="1",
         width="100%",
         id="leads-table",
-    )
+    ), overflow_x="auto", width="100%")
+
+
+def _bulk_select(action: str, placeholder: str, items: list[rx.Component] | rx.Component) -> rx.Component:
+    content = rx.select.content(*items) if isinstance(items, list) else rx.select.content(items)
+    return rx.select.root(rx.select.trigger(placeholder=t(placeholder), id=f"bulk-{action}"), content,
+                          value="", on_change=lambda v: S.bulk_apply(action, v), size="1")
+
+
+def bulk_bar() -> rx.Component:
+    return rx.cond(S.selection_count > 0, rx.hstack(
+        rx.text(S.selection_count, " ", t("selected"), weight="bold", size="2", id="selection-count"),
+        rx.cond(S.page_selected & ~S.all_matching & (S.total > S.rows.length()),
+                rx.button(t("Select all"), " ", S.total, variant="ghost", size="1", on_click=S.select_all_matching,
+                          id="select-all-matching")),
+        _bulk_select("assign_owner", "Assign owner", rx.foreach(S.owners, lambda o: rx.select.item(o[1], value=o[0]))),
+        _bulk_select("set_status", "Change status", [rx.select.item(t(s), value=s) for s in STATUSES if s != "Converted"]),
+        _bulk_select("set_rating", "Change rating", [rx.select.item("—", value=NONE),
+                                                     *[rx.select.item(t(r), value=r) for r in RATINGS]]),
+        rx.select.root(rx.select.trigger(placeholder=t("Add to campaign"), id="bulk-add_to_campaign"),
+                       rx.select.content(rx.foreach(S.campaign_choices, lambda c: rx.select.item(c[1], value=c[0]))),
+                       value="", on_change=lambda v: S.bulk_apply("add_to_campaign", v), size="1",
+                       on_open_change=lambda _o: S.load_campaigns()),
+        rx.link(rx.button(rx.icon("download", size=14), t("Export CSV"), variant="soft", size="1"),
+                href=S.export_href, is_external=False, id="export-selection"),
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(rx.button(rx.icon("trash-2", size=14), t("Delete"), color_scheme="red",
+                                              variant="soft", size="1", id="bulk-delete")),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title(t("Delete the selected leads?")),
+                rx.alert_dialog.description(S.selection_count, " ", t("leads and their notes, activities and documents will be deleted. This cannot be undone.")),
+                rx.hstack(rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", color_scheme="gray")),
+                          rx.alert_dialog.action(rx.button(t("Delete"), color_scheme="red", on_click=S.bulk_delete,
+                                                           id="bulk-delete-confirm")),
+                          justify="end", spacing="2", margin_top="1em"),
+            ),
+            open=S.bulk_confirm_open, on_open_change=S.set_bulk_confirm_open,
+        ),
+        rx.spacer(),
+        rx.button(t("Clear selection"), variant="ghost", size="1", on_click=S.clear_selection),
+        spacing="2", align="center", wrap="wrap", width="100%", padding="0.5em 0.75em",
+        background="var(--accent-3)", border_radius="var(--radius-3)", margin_bottom="0.75em", id="bulk-bar",
+    ))
 
 
 def pager() -> rx.Component:
     return rx.hstack(
-        rx.text(LeadsState.total, " ", rx.cond(LeadsState.total == 1, t("lead"), t("leads")), " · ",
-                t("Page"), " ", LeadsState.page, " ",
-                t("of"), " ", LeadsState.pages, size="2", color_scheme="gray", id="leads-count"),
+        rx.text(S.total, " ", rx.cond(S.total == 1, t("lead"), t("leads")), " · ",
+                t("Page"), " ", S.page, " ", t("of"), " ", S.pages, size="2", color_scheme="gray",
+                id="leads-count"),
         rx.spacer(),
         rx.button(rx.icon("chevron-left", size=14), t("Previous"), variant="soft", size="1",
-                  disabled=LeadsState.page <= 1, on_click=LeadsState.go_to_page(LeadsState.page - 1)),
+                  disabled=S.page <= 1, on_click=S.go_to_page(S.page - 1)),
         rx.button(t("Next"), rx.icon("chevron-right", size=14), variant="soft", size="1",
-                  disabled=LeadsState.page >= LeadsState.pages,
-                  on_click=LeadsState.go_to_page(LeadsState.page + 1), id="next-page"),
+                  disabled=S.page >= S.pages, on_click=S.go_to_page(S.page + 1), id="next-page"),
         width="100%",
         align="center",
         margin_top="0.75em",
-    )
-
-
-def _section(title: str, *fields: rx.Component) -> rx.Component:
-    return rx.vstack(
-        rx.text(t(title), weight="bold", size="2", color_scheme="gray"),
-        rx.grid(*fields, columns="2", spacing="3", width="100%"),
-        spacing="2",
-        width="100%",
-    )
-
-
-def lead_form() -> rx.Component:
-    errors, values = LeadsState.field_errors, LeadsState.form_values
-    none_first = lambda options: [NONE, *options]  # noqa: E731
-    return rx.form(
-        rx.vstack(
-            _section(
-                "Personal and company",
-                text_field("First name", "first_name", errors, values["first_name"]),
-                text_field("Last name", "last_name", errors, values["last_name"], required=True),
-                text_field("Company", "company", errors, values["company"]),
-                text_field("Title", "title", errors, values["title"]),
-                select_field("Lead source", "lead_source", none_first(LEAD_SOURCES), errors,
-                             values["lead_source"]),
-                select_field("Industry", "industry", none_first(INDUSTRIES), errors, values["industry"]),
-            ),
-            _section(
-                "Contact details",
-                text_field("E-mail", "email", errors, values["email"], type_="email"),
-                text_field("Phone", "phone", errors, values["phone"], placeholder="+34 612 345 678"),
-                text_field("Mobile", "mobile", errors, values["mobile"]),
-                text_field("Website", "website", errors, values["website"]),
-            ),
-            _section(
-                "Qualification",
-                select_field("Status", "status", [s for s in STATUSES if s != "Converted"], errors,
-                             values["status"]),
-                select_field("Rating", "rating", none_first(RATINGS), errors, values["rating"]),
-                text_field("Budget", "budget", errors, values["budget"], placeholder="12.500,00"),
-                select_field("Need", "need", none_first(CHOICES["need"]), errors, values["need"]),
-                select_field("Interest", "interest", none_first(CHOICES["interest"]), errors,
-                             values["interest"]),
-                select_field("Owner", "owner_id", LeadsState.owners, errors, values["owner_id"]),
-            ),
-            _section(
-                "Address and more",
-                text_field("Street", "street", errors, values["street"]),
-                text_field("City", "city", errors, values["city"]),
-                text_field("State", "state", errors, values["state"]),
-                text_field("Postal code", "postal_code", errors, values["postal_code"]),
-                text_field("Country", "country", errors, values["country"]),
-            ),
-            rx.vstack(
-                rx.text(t("Description"), as_="label", size="2", weight="medium"),
-                rx.text_area(name="description", default_value=values["description"], width="100%",
-                             rows="3"),
-                width="100%",
-                spacing="1",
-            ),
-            rx.hstack(
-                rx.cond(LeadsState.editing_id != 0, delete_button()),
-                rx.spacer(),
-                rx.dialog.close(rx.button(t("Cancel"), variant="soft", color_scheme="gray", type="button")),
-                rx.button(t("Save"), type="submit", id="lead-save"),
-                width="100%",
-            ),
-            spacing="4",
-        ),
-        on_submit=LeadsState.save,
-        reset_on_submit=False,
-        no_validate=True,
-        key=LeadsState.form_key,
-        id="lead-form",
     )
 
 
@@ -217,8 +289,7 @@ def delete_button() -> rx.Component:
             rx.alert_dialog.description(t("This cannot be undone.")),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button(t("Delete"), color_scheme="red",
-                                                 on_click=LeadsState.delete)),
+                rx.alert_dialog.action(rx.button(t("Delete"), color_scheme="red", on_click=S.delete)),
                 justify="end",
                 spacing="2",
                 margin_top="1em",
@@ -228,25 +299,28 @@ def delete_button() -> rx.Component:
 
 
 def lead_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(rx.cond(LeadsState.editing_id != 0, t("Edit lead"), t("New lead"))),
-            lead_form(),
-            max_width="46em",
-        ),
-        open=LeadsState.dialog_open,
-        on_open_change=LeadsState.set_dialog_open,
-    )
+    """The list's create/edit dialog (the board embeds it too)."""
+    return form_dialog(S, rx.cond(S.editing_id != 0, delete_button()))
 
 
 def leads_page() -> rx.Component:
     """The team's leads, paged in SQL."""
     return app_shell(
-        page_title("Leads", rx.button(rx.icon("plus", size=14), t("New lead"),
-                                      on_click=LeadsState.open_new, id="new-lead")),
+        page_title(
+            "Leads",
+            rx.link(rx.button(rx.icon("copy", size=14), t("Duplicates"), variant="soft"), href="/leads/duplicates",
+                    id="duplicates-link"),
+            rx.cond(S.role == "admin", rx.link(rx.button(rx.icon("list-plus", size=14), t("Fields"), variant="soft"),
+                                               href="/leads/fields", id="fields-link")),
+            rx.link(rx.button(rx.icon("download", size=14), t("Export CSV"), variant="soft"), href=S.export_href,
+                    id="export-all"),
+            rx.button(rx.icon("plus", size=14), t("New lead"), on_click=S.open_new, id="new-lead"),
+        ),
         filters(),
-        rx.cond(LeadsState.total > 0, lead_table(),
+        bulk_bar(),
+        rx.cond(S.total > 0, lead_table(),
                 rx.callout(t("No leads match these filters."), icon="info", id="no-leads")),
         pager(),
         lead_dialog(),
+        view_dialog(),
     )

@@ -248,6 +248,7 @@ def _combine(session: Session, ctx: TeamContext, survivor: Lead, others: list[Le
         survivor.status = new_status
     survivor.updated_at = utcnow()
     lead_service.refresh_search_text(survivor)
+    lead_service.lead_changed(session=session, lead=survivor)  # open boards refresh
     session.add(survivor)
 
 

@@ -1,4 +1,5 @@
-"""A rep signs in, creates a lead, and finds it in the list; bad input is explained at the field."""
+"""A rep signs in, creates a lead, and finds it in the list; bad input is explained at the field;
+a lead's page takes activities and notes, and two duplicates are merged."""
 
 import re
 
@@ -63,8 +64,24 @@ def test_rep_creates_a_lead_and_finds_it(page, live_app, screenshot):
     # it is still there after a reload, and the edit form shows what was saved
     page.reload()
     page.fill("#lead-search", "txoko")
-    page.locator(".lead-row", has_text="Zubizarreta").get_by_role("link").click()
+    page.locator(".lead-row", has_text="Zubizarreta").locator(".lead-edit").click()
     expect(page.locator("#budget")).to_have_value("12500.50")
+    page.keyboard.press("Escape")
+
+    # creating it again warns of the duplicate before saving, and offers to open it
+    page.click("#new-lead")
+    page.fill("#last_name", "Zubizarreta Etxeberria")
+    page.fill("#first_name", "Inigo")
+    page.fill("#email", " INIGO.z@ejemplo.es")
+    page.click("#lead-save")
+    warning = page.locator("#duplicate-warning")
+    expect(warning).to_contain_text("Same e-mail: inigo.z@ejemplo.es")
+    expect(warning.get_by_role("link", name="Íñigo Zubizarreta")).to_have_attribute("target", "_blank")
+    screenshot("lead-form-duplicate-warning")
+    page.click("#save-anyway")
+    expect(page.locator("#lead-form")).to_have_count(0)
+    page.fill("#lead-search", "zubizarreta")
+    expect(page.locator("#leads-count")).to_contain_text("2 leads ·")
 
 
 def test_spanish_interface(page, live_app, screenshot):
@@ -75,3 +92,101 @@ def test_spanish_interface(page, live_app, screenshot):
     expect(page.locator("h1, h2").filter(has_text="Prospectos").first).to_be_visible()
     expect(page.locator("#new-lead")).to_contain_text("Nuevo prospecto")
     screenshot("leads-spanish")
+
+
+def _make_leads(live_app, *rows):
+    """Leads created through the service in the live app's database (as the seed's rep)."""
+    from sqlmodel import Session, select
+
+    from leadhub.services import leads, notes
+    from leadhub.services.context import TeamContext
+    from leadhub.services.db import engine_for
+    from leadhub.services.models import User
+
+    with Session(engine_for(live_app.database_url), expire_on_commit=False) as session:
+        rep = session.exec(select(User).where(User.email == live_app.seed.rep.email)).one()
+        ctx = TeamContext(live_app.seed.extra["team_id"], rep.id, "rep")
+        made = []
+        for data in rows:
+            note = data.pop("note", None)
+            lead = leads.create_lead(session=session, ctx=ctx, data=data)
+            if note:
+                notes.add_note(session=session, ctx=ctx, lead_id=lead.id, body=note)
+            made.append(lead.id)
+        session.commit()
+    return made
+
+
+def test_lead_page_activity_note_and_merge_of_two_duplicates(page, live_app, screenshot):
+    from playwright.sync_api import expect
+
+    keep, twin = _make_leads(
+        live_app,
+        {"first_name": "Amaia", "last_name": "Etxeberria", "company": "Kresala S.L.",
+         "email": "amaia@kresala.example", "rating": "Warm"},
+        {"first_name": "Amaia", "last_name": "Etxeberria Goñi", "company": "KRESALA SL",
+         "email": "a.etxeberria@kresala.example", "phone": "+34 943 12 34 56", "rating": "Hot",
+         "note": "Prefers calls after 16:00."},
+    )
+    sign_in(page, live_app.seed.rep)
+    page.goto(f"/leads/{keep}")
+    expect(page.locator("#lead-name")).to_have_text("Amaia Etxeberria")
+
+    # an activity that is already overdue stands out
+    page.click("#add-activity")
+    page.fill("#activity-subject", "Call about the proposal")
+    page.fill("#activity-due", "2026-01-15T10:30")
+    page.click("#activity-save")
+    row = page.locator(".activity-row", has_text="Call about the proposal")
+    expect(row).to_contain_text("2026-01-15 10:30")
+    expect(row).to_contain_text("Overdue")
+
+    # a note goes to the top of the timeline, with its author
+    page.fill("#note-body", "Met Amaia at the Donostia fair; wants a demo.")
+    page.click("#add-note")
+    first = page.locator(".timeline-entry").first
+    expect(first).to_contain_text("Met Amaia at the Donostia fair")
+    expect(first).to_contain_text(live_app.seed.rep.full_name)
+    screenshot("lead-page-activity-and-note")
+
+    # the duplicate is spotted on the page and merged, keeping the other lead's phone
+    callout = page.locator("#possible-duplicates")
+    expect(callout).to_contain_text("Amaia Etxeberria Goñi")
+    expect(callout).to_contain_text("Similar name and company")
+    callout.locator(".merge-with").first.click()
+    dialog = page.locator("#merge-dialog")
+    expect(dialog).to_contain_text("Merge duplicates")
+    dialog.locator(f".merge-cell[data-field=rating][data-lead='{twin}']").click()
+    screenshot("merge-dialog")
+    page.click("#merge-confirm")
+    expect(page.locator("#merge-dialog")).to_have_count(0)
+    expect(page.locator("#lead-name")).to_have_text("Amaia Etxeberria")
+    expect(page.locator("#possible-duplicates")).to_have_count(0)
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text("Merged duplicates")
+    expect(timeline).to_contain_text("Prefers calls after 16:00.")  # the twin's note moved here
+    expect(page.locator("#lead-rating")).to_contain_text("Hot")
+    page.click("#tab-details")
+    expect(page.locator("[data-field=phone]").first).to_have_text("+34 943 12 34 56")
+    screenshot("lead-page-after-merge")
+
+    # the merged lead's address leads to the survivor
+    page.goto(f"/leads/{twin}")
+    page.wait_for_url(re.compile(rf".*/leads/{keep}$"))
+    expect(page.locator("#lead-name")).to_have_text("Amaia Etxeberria")
+
+
+def test_duplicates_page_lists_groups_with_reasons(page, live_app, screenshot):
+    from playwright.sync_api import expect
+
+    _make_leads(
+        live_app,
+        {"first_name": "Jon", "last_name": "Arrieta", "mobile": "+34 699 00 11 22"},
+        {"first_name": "Joseba", "last_name": "Arrieta", "phone": "0034 699 001 122"},
+    )
+    sign_in(page, live_app.seed.manager)
+    page.click("#duplicates-link")
+    group = page.locator(".duplicate-group", has_text="Arrieta")
+    expect(group).to_contain_text("Same phone: +34699001122")
+    expect(group.locator(".duplicate-member")).to_have_count(2)
+    screenshot("duplicates-page")
