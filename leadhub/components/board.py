@@ -139,6 +139,9 @@ def status_column(index: int, status: str) -> rx.Component:
                     token=seen.to_string(),
                     on_visible=BoardState.load_more(status, seen),
                     class_name="board-load-more",
+                    # never the scroll anchor: the cards above it are, so new cards land
+                    # below the fold instead of pushing the marker back into view
+                    style={"overflowAnchor": "none", "width": "100%"},
                 )),
         rx.cond(column.count == 0,
                 rx.text(t("Drop a lead here to convert it.") if status == CONVERTED
@@ -153,7 +156,7 @@ def status_column(index: int, status: str) -> rx.Component:
     return rx.vstack(
         _column_header(column, status),
         dnd.drop_target(
-            dnd.scroll_container(cards, allowed_axis="vertical",
+            dnd.scroll_container(cards, allowed_axis="vertical", class_name="board-column-scroll",
                                  style={"maxHeight": "calc(100vh - 245px)", "overflowY": "auto",
                                         "overflowAnchor": "auto"}),
             target_data={"kind": "column", "status": status, "last": column.last_id},

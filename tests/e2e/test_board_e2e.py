@@ -173,3 +173,73 @@ def test_a_stale_move_is_refused_and_the_card_shows_where_it_is(page, live_app):
     expect(page.get_by_text("A teammate changed this lead first")).to_be_visible()
     expect(card(page, lead, "Contacted")).to_be_visible()
     expect(card(page, lead, "Qualified")).to_have_count(0)
+
+
+def test_a_drag_in_progress_survives_a_live_update(browser, live_app, page):
+    from playwright.sync_api import expect
+
+    dragged, other_lead = add_leads(live_app, "Sostenido", "Intruso")
+    open_board(page, live_app)
+    source = card(page, dragged, "New").bounding_box()
+    page.mouse.move(source["x"] + 40, source["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(source["x"] + 60, source["y"] + 40, steps=5)
+
+    other = browser.new_context(base_url=live_app.url, viewport={"width": 1280, "height": 800})
+    try:
+        teammate = other.new_page()
+        open_board(teammate, live_app, live_app.seed.manager)
+        teammate_card = card(teammate, other_lead, "New")
+        teammate_card.locator(".board-move-menu").click()
+        teammate.get_by_role("menuitem", name="Contacted").click()
+        expect(card(teammate, other_lead, "Contacted")).to_be_visible()
+    finally:
+        other.close()
+
+    expect(card(page, other_lead, "Contacted")).to_be_visible(timeout=LIVE_WITHIN_MS)
+    target = page.locator('.board-column[data-status="Qualified"]').bounding_box()
+    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + target["height"] - 12,
+                    steps=10)
+    page.mouse.up()
+    expect(card(page, dragged, "Qualified")).to_be_visible()
+
+
+def test_a_lead_added_in_the_leads_list_appears_on_open_boards(browser, live_app, page):
+    from playwright.sync_api import expect
+
+    open_board(page, live_app)
+    other = browser.new_context(base_url=live_app.url, viewport={"width": 1280, "height": 800})
+    try:
+        teammate = other.new_page()
+        sign_in(teammate, live_app.seed.manager)
+        teammate.click("#new-lead")
+        teammate.fill("#last_name", "Recién Llegado")
+        teammate.click("#lead-save")
+        expect(teammate.locator("#lead-form")).to_have_count(0)
+    finally:
+        other.close()
+    new_card = page.locator('.board-column[data-status="New"] .board-card',
+                            has_text="Recién Llegado")
+    expect(new_card).to_be_visible(timeout=LIVE_WITHIN_MS)
+
+
+def test_a_long_column_loads_more_as_it_scrolls(page, live_app, screenshot):
+    from playwright.sync_api import expect
+
+    add_leads(live_app, *[f"Largo {i:03d}" for i in range(130)], status="Unqualified")
+    open_board(page, live_app)
+    column = page.locator('.board-column[data-status="Unqualified"]')
+    cards = column.locator(".board-card")
+    expect(column.locator(".board-count")).to_have_text(re.compile(r"^1[3-9]\d$"))
+    expect(cards).to_have_count(50)
+    scroller = column.locator(".board-column-scroll")
+    scroller.evaluate("el => el.scrollTop = el.scrollHeight")
+    expect(cards).to_have_count(100)
+    screenshot("board-long-column", full_page=False)  # a full-page shot resizes the viewport
+    scroller.evaluate("el => el.scrollTop = el.scrollHeight")
+    # the window slides: the first page gives way to the next one
+    expect(column.get_by_role("button", name="Show earlier cards")).to_be_visible()
+    expect(column.locator(".board-card", has_text="Largo 129")).to_have_count(0)
+    assert cards.count() <= 100
+    column.get_by_role("button", name="Show earlier cards").click()
+    expect(column.locator(".board-card", has_text="Largo 129")).to_have_count(1)
