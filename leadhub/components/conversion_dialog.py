@@ -22,6 +22,26 @@ def convert_button(lead_id: rx.Var | int | str, **props) -> rx.Component:
                      on_click=S.open_for(lead_id), type="button", **props)
 
 
+def converted_links(lead_id: rx.Var | int | str) -> rx.Component:
+    """On a converted lead's page: when it was converted and links to what it became."""
+    links = S.links
+    item = lambda icon, label, name, href: rx.cond(  # noqa: E731
+        name != "", rx.hstack(rx.icon(icon, size=14), rx.text(t(label), ": "),
+                              rx.link(name, href=href) if href is not None else rx.text.strong(name),
+                              spacing="1", align="center"))
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("circle-check-big")),
+        rx.callout.text(rx.hstack(
+            rx.text(t("Converted"), " ", links["converted_at"], weight="medium"),
+            item("building-2", "Account", links["account_name"], None),
+            item("contact", "Contact", links["contact_name"], "/contacts/" + links["contact_id"]),
+            item("handshake", "Deal", links["deal_name"], "/deals?deal=" + links["deal_id"]),
+            spacing="4", wrap="wrap", align="center")),
+        color_scheme="purple", variant="surface", width="100%", id="converted-links",
+        on_mount=S.load_links(lead_id),
+    )
+
+
 def _section(title: str, switch: rx.Component | None, *children: rx.Component,
              visible: rx.Var | bool = True) -> rx.Component:
     return rx.vstack(
@@ -220,7 +240,8 @@ def conversion_summary(on_done=None) -> rx.Component:
             "contact", "Contact", r["contact_name"], "/contacts/" + r["contact_id"],
             id="converted-contact")),
         rx.cond(r["deal_id"] != "", _done_line(
-            "handshake", "Deal", r["deal_name"], "/deals", id="converted-deal")),
+            "handshake", "Deal", r["deal_name"], "/deals?deal=" + r["deal_id"],
+            id="converted-deal")),
         rx.cond(r["lead_acquired"] != "",
                 rx.text(t("The team's Telegram and Slack channels will hear about this deal."),
                         size="1", color_scheme="gray")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from leadhub.components.deal_dialog import deal_dialog, new_deal_from_contact_button
 from leadhub.components.forms import labelled, select_field, text_field
 from leadhub.components.i18n import t
 from leadhub.components.layout import app_shell, page_title
@@ -334,6 +335,7 @@ def contact_header() -> rx.Component:
             rx.button(rx.icon("pencil", size=14), t("Edit"), variant="soft",
                       on_click=L.open_edit(D.record_id), id="edit-contact"),
             log_outreach_button(contact_id=D.record_id),
+            new_deal_from_contact_button(D.record_id),
             width="100%", align="center",
         ),
         rx.hstack(
@@ -378,5 +380,6 @@ def contact_detail_page() -> rx.Component:
         contact_dialog(on_saved=[D.load]),
         outreach_dialog(on_saved=[D.load]),
         picker_dialog(),
+        deal_dialog(),
         on_language_change(D.relabel),
     )

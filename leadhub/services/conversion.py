@@ -142,6 +142,20 @@ class ConversionResult:
     carried: dict[str, int]
 
 
+@dataclass(frozen=True)
+class ConvertedLinks:
+    """What a converted lead became, for its page; ids are None for records not created (or
+    removed since)."""
+
+    converted_at: datetime | None
+    account_id: int | None
+    account_name: str
+    contact_id: int | None
+    contact_name: str
+    deal_id: int | None
+    deal_name: str
+
+
 # --- Preview ------------------------------------------------------------------------------
 
 def _convertible_lead(session: Session, ctx: TeamContext, lead_id: int) -> Lead:
@@ -240,6 +254,29 @@ def suggest_accounts(*, session: Session, ctx: TeamContext, company: str = "", w
         matches.append(AccountMatch(account.id, account.name, account.website, reason))
     matches.sort(key=lambda m: m.reason != "name")
     return matches[:limit]
+
+
+def converted_links(*, session: Session, ctx: TeamContext, lead_id: int) -> ConvertedLinks:
+    """The account, contact and deal a converted lead links to (in the caller's team)."""
+    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == lead_id)).first()
+    if lead is None:
+        raise NotFound("This lead does not exist or belongs to another team.")
+
+    def find(model: Any, record_id: int | None) -> Any:
+        if record_id is None:
+            return None
+        return session.exec(select(model).where(model.team_id == ctx.team_id,
+                                                model.id == record_id)).first()
+
+    account = find(Account, lead.converted_account_id)
+    contact = find(Contact, lead.converted_contact_id)
+    deal = find(Deal, lead.converted_deal_id)
+    return ConvertedLinks(
+        converted_at=lead.converted_at,
+        account_id=account.id if account else None, account_name=account.name if account else "",
+        contact_id=contact.id if contact else None,
+        contact_name=f"{contact.first_name} {contact.last_name}".strip() if contact else "",
+        deal_id=deal.id if deal else None, deal_name=deal.name if deal else "")
 
 
 # --- Convert ------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ class ConversionState(SessionState):
     form_key: int = 0
     attribution: dict[str, str] = {}
     result: dict[str, str] = {}
+    links: dict[str, str] = {}
 
     @rx.var
     def converted(self) -> bool:
@@ -70,6 +71,21 @@ class ConversionState(SessionState):
         self.field_errors, self.result = {}, {}
         self.form_key += 1
         self.conv_open = True
+
+    @rx.event
+    @handles_errors
+    def load_links(self, lead_id: int | str):
+        """What a converted lead became, for its page (`converted_links`)."""
+        ctx = self._ctx()
+        with session_scope() as session:
+            found = conversion.converted_links(session=session, ctx=ctx, lead_id=int(lead_id))
+        self.links = {
+            "lead_id": str(lead_id),
+            "converted_at": local_time(found.converted_at, self.team_timezone, "%Y-%m-%d"),
+            "account_id": _text(found.account_id), "account_name": found.account_name,
+            "contact_id": _text(found.contact_id), "contact_name": found.contact_name,
+            "deal_id": _text(found.deal_id), "deal_name": found.deal_name,
+        }
 
     @rx.event
     def set_conv_open(self, is_open: bool):

@@ -44,6 +44,7 @@ class DealsState(SessionState):
     deal_values: dict[str, str] = {}
     deal_key: int = 0
     field_errors: dict[str, str] = {}
+    _opened_from_url: str = ""
 
     def _owner(self, ctx) -> int | None:
         if self.owner_filter == "me":
@@ -94,6 +95,10 @@ class DealsState(SessionState):
             self.total, self.pages = result.total, result.pages
             self.page = min(self.page, self.pages)
             self.cards = {}
+        wanted = str(self.router.url.query_parameters.get("deal", ""))
+        if wanted.isdigit() and wanted != self._opened_from_url:   # /deals?deal=ID opens it
+            self._opened_from_url = wanted
+            return DealsState.open_edit(wanted)
 
     @rx.event
     def set_view(self, view: str | list[str]):

@@ -315,3 +315,15 @@ def test_deal_created_later_from_the_contact_inherits_the_outreach(session, team
     session.commit()
     assert (deal.outreach_id, deal.account_id, deal.lead_id, deal.name) == (
         source.id, result.account.id, lead.id, "Txoko Software")
+
+
+def test_converted_links_name_what_the_lead_became(session, team_a, team_b):
+    lead = _lead(session, team_a)
+    result = _convert(session, team_a.rep_ctx, lead.id)
+    links = conversion.converted_links(session=session, ctx=team_a.rep_ctx, lead_id=lead.id)
+    assert (links.account_id, links.account_name) == (result.account.id, "Txoko Software")
+    assert (links.contact_id, links.contact_name) == (result.contact.id, "Íñigo Zubizarreta")
+    assert (links.deal_id, links.deal_name) == (result.deal.id, "Txoko Software")
+    assert links.converted_at is not None
+    with pytest.raises(NotFound):
+        conversion.converted_links(session=session, ctx=team_b.admin_ctx, lead_id=lead.id)

@@ -125,3 +125,19 @@ def test_notification_settings_are_for_admins_and_keep_the_secret(app_database, 
     admin.submit("slack", {"secret": "", "template": "New: {deal_name}"})   # empty keeps it
     assert admin.channels["slack"]["configured"] == "yes"
     assert admin.channels["slack"]["template"] == "New: {deal_name}"
+
+
+def test_converted_lead_links_and_deal_link_from_the_url(app_database, session, team_a):
+    from leadhub.services import conversion
+
+    lead = leads.create_lead(session=session, ctx=team_a.rep_ctx, data={
+        "last_name": "Linked", "company": "Lnk SL"})
+    session.commit()
+    preview = conversion.preview(session=session, ctx=team_a.rep_ctx, lead_id=lead.id)
+    done = conversion.convert(session=session, ctx=team_a.rep_ctx, lead_id=lead.id,
+                              conversion_in=preview.values)
+    session.commit()
+    state = make_state(ConversionState, _rep(session, team_a))
+    state.load_links(str(lead.id))
+    assert state.links["account_name"] == "Lnk SL" and state.links["deal_id"] == str(done.deal.id)
+    assert state.links["contact_name"] == "Linked"
