@@ -8,7 +8,7 @@ merges them. Components use `leadhub.components.i18n.t`; states translate servic
 
 from __future__ import annotations
 
-from leadhub.i18n import board, core, deals, outreach
+from leadhub.i18n import board, core, deals, outreach, nurturing
 from leadhub.i18n import leads_detail
 
 from leadhub.i18n import analytics  # noqa: E402
@@ -16,7 +16,7 @@ from leadhub.i18n import analytics  # noqa: E402
 LANGUAGES = {"en": "English", "es": "Español"}
 
 ES: dict[str, str] = dict(analytics.ES)  # the areas below win on words they share
-for _area in (core, board, outreach, deals, leads_detail):
+for _area in (core, board, outreach, deals, leads_detail, nurturing):
     ES.update(_area.ES)
 
 

@@ -9,6 +9,7 @@ from leadhub.components.forms import labelled, text_field
 from leadhub.components.i18n import t, t_value
 from leadhub.components.layout import app_shell, page_title
 from leadhub.components.notification_settings import failed_notifications_card, notifications_card
+from leadhub.components.nurturing_settings import nurturing_settings
 from leadhub.i18n import LANGUAGES
 from leadhub.services.auth import CURRENCIES
 from leadhub.state.auth_pages import COMMON_TIMEZONES
@@ -137,5 +138,6 @@ def settings_page() -> rx.Component:
     return app_shell(
         page_title("Settings"),
         rx.vstack(team_card(), members_card(), followup_policy_card(), notifications_card(),
-                  failed_notifications_card(), password_card(), spacing="4", width="100%"),
+                  failed_notifications_card(), nurturing_settings(),
+                  password_card(), spacing="4", width="100%"),
     )

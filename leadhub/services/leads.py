@@ -17,7 +17,7 @@ import phonenumbers
 from sqlalchemy import asc, delete, desc, func, or_, update
 from sqlmodel import Session, select
 
-from leadhub.services import custom_fields
+from leadhub.services import custom_fields, scoring
 from leadhub.services.auth import normalise_email
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
@@ -249,6 +249,7 @@ def create_lead(*, session: Session, ctx: TeamContext, data: dict[str, Any]) -> 
     lead_changed(session=session, lead=lead)
     session.flush()
     return lead
+    scoring.rescore_lead(session=session, ctx=ctx, lead=lead, changes=clean)
 
 
 def get_lead(*, session: Session, ctx: TeamContext, lead_id: int) -> Lead:
@@ -277,6 +278,7 @@ def update_lead(*, session: Session, ctx: TeamContext, lead_id: int, changes: di
     lead_changed(session=session, lead=lead)
     session.add(lead)
     session.flush()
+    scoring.rescore_lead(session=session, ctx=ctx, lead=lead, changes=clean)
     return lead
 
 

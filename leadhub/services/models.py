@@ -247,6 +247,8 @@ class Lead(SQLModel, table=True):
     status: str = Field(default=LeadStatus.NEW.value, max_length=16)
     rating: str = Field(default="", max_length=8)
     budget: Decimal | None = money()
+    rating_manual: bool = Field(default=False, sa_column_kwargs={"server_default": "0"},
+                                description="a rep set the rating; scores no longer change it")
     need: str = Field(default="", max_length=16)
     interest: str = Field(default="", max_length=16)
     description: str = Field(default="", max_length=10000)

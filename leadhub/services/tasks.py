@@ -87,3 +87,7 @@ def run_worker(*, workers: int = 2) -> None:
     """Run the consumer in this process (blocking): worker threads plus the periodic sweep."""
     log.info("Starting LeadHub worker with %s threads on %s", workers, type(huey).__name__)
     huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+
+from leadhub.services import predictive, scoring  # noqa: E402,F401  (their tasks and event handlers)
+from leadhub.services import webhooks  # noqa: E402,F401  (outgoing webhook handlers)
+from leadhub.services import imports  # noqa: E402,F401  (the CSV import tasks)

@@ -106,7 +106,8 @@ def test_merge_moves_everything_and_keeps_the_merged_leads_readable(session, tea
     memberships = session.exec(select(CampaignMember.campaign_id).where(CampaignMember.lead_id == a.id)).all()
     assert sorted(memberships) == sorted([shared.id, only_b.id])  # the shared campaign once
     assert count(session, FollowUpSnooze, a.id) == 1
-    assert result.removed_twins == {"campaign_member": 1, "followup_snooze": 1}
+    assert result.removed_twins == {"campaign_member": 1, "followup_snooze": 1,
+                                    "lead_score": 1}  # the survivor keeps its own score
     # history of both, plus the status change the merge made
     history = session.exec(select(LeadStatusHistory).where(LeadStatusHistory.lead_id == a.id)
                            .order_by(LeadStatusHistory.id)).all()

@@ -1,0 +1,12 @@
+"""The Settings cards of qualification and nurturing, in one place for the Settings page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from leadhub.components.scoring import scoring_card
+
+
+def nurturing_settings() -> rx.Component:
+    """Scoring rules and thresholds (more nurturing settings join here)."""
+    return rx.fragment(scoring_card())
