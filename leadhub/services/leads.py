@@ -247,9 +247,9 @@ def create_lead(*, session: Session, ctx: TeamContext, data: dict[str, Any]) -> 
     session.add(LeadStatusHistory(team_id=ctx.team_id, lead_id=lead.id, from_status=None,
                                   to_status=lead.status, changed_by=ctx.user_id))
     lead_changed(session=session, lead=lead)
+    scoring.rescore_lead(session=session, ctx=ctx, lead=lead, changes=clean)
     session.flush()
     return lead
-    scoring.rescore_lead(session=session, ctx=ctx, lead=lead, changes=clean)
 
 
 def get_lead(*, session: Session, ctx: TeamContext, lead_id: int) -> Lead:
@@ -276,9 +276,9 @@ def update_lead(*, session: Session, ctx: TeamContext, lead_id: int, changes: di
     lead.updated_at = utcnow()
     refresh_search_text(lead)
     lead_changed(session=session, lead=lead)
+    scoring.rescore_lead(session=session, ctx=ctx, lead=lead, changes=clean)
     session.add(lead)
     session.flush()
-    scoring.rescore_lead(session=session, ctx=ctx, lead=lead, changes=clean)
     return lead
 
 

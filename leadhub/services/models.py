@@ -246,9 +246,9 @@ class Lead(SQLModel, table=True):
     country: str = Field(default="", max_length=100)
     status: str = Field(default=LeadStatus.NEW.value, max_length=16)
     rating: str = Field(default="", max_length=8)
-    budget: Decimal | None = money()
     rating_manual: bool = Field(default=False, sa_column_kwargs={"server_default": "0"},
                                 description="a rep set the rating; scores no longer change it")
+    budget: Decimal | None = money()
     need: str = Field(default="", max_length=16)
     interest: str = Field(default="", max_length=16)
     description: str = Field(default="", max_length=10000)
