@@ -3,6 +3,7 @@
 import reflex as rx
 
 from leadhub.api import api
+from leadhub.api.public_cors import PublicFormsApp
 from leadhub.pages.auth import login_page, signup_page
 from leadhub.pages.board import board_page
 from leadhub.pages.deals import deals_page
@@ -38,7 +39,7 @@ def index() -> rx.Component:
     return rx.center(rx.spinner(), height="100vh")
 
 
-app = rx.App(head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
+app = PublicFormsApp(head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
              api_transformer=api)
 app.add_page(index, route="/", on_load=[SessionState.require_login, rx.redirect("/leads")],
              title="LeadHub")

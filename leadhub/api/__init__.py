@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from leadhub.api import lead_files
+from leadhub.api import forms, lead_files
 from leadhub.api.errors import install_error_handlers
 
 api = FastAPI(title="LeadHub", docs_url=None, redoc_url=None, openapi_url=None)
 install_error_handlers(api)
 api.include_router(lead_files.router)
+api.include_router(forms.router)

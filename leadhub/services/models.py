@@ -225,6 +225,7 @@ class Lead(SQLModel, table=True):
         Index("ix_lead_team_source", "team_id", "lead_source"),
         Index("ix_lead_team_rating", "team_id", "rating"),
         Index("ix_lead_team_score", "team_id", "score"),
+        Index("ix_lead_team_import", "team_id", "import_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -264,6 +265,7 @@ class Lead(SQLModel, table=True):
                              description="lower-case, accent-free name/company/email/phone")
     last_contacted_at: datetime | None = None
     converted_at: datetime | None = None
+    import_id: int | None = Field(default=None, description="the CSV import that created it (undo)")
     # what the conversion dialog made of it; these point "forward" at tables that point back
     # at lead, so PostgreSQL adds them after both exist (use_alter), like outreach's
     converted_account_id: int | None = Field(default=None, sa_column=Column(

@@ -89,3 +89,4 @@ def run_worker(*, workers: int = 2) -> None:
     huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
 from leadhub.services import predictive, scoring  # noqa: E402,F401  (their tasks and event handlers)
+from leadhub.services import imports  # noqa: E402,F401  (the CSV import tasks)

@@ -1,0 +1,1099 @@
+"""CSV import of leads: one service for the wizard, the `leadhub import` command and the API.
+
+    create_draft(session, ctx, file_bytes, filename) -> ImportJob   store + detect, no rows yet
+    preview(session, ctx, job_id) -> Preview                        headers, first rows, suggestion
+    start(session, ctx, job_id, mapping, options) -> ImportJob      queue it (Huey, after commit)
+    start_import(session, ctx, file_bytes, filename, mapping, options) -> ImportJob   both at once
+    run_import(job_id) -> ImportProgress                            the worker's part
+    progress / error_report_csv / start_undo / run_undo             afterwards
+
+Reading: the encoding is taken from a BOM (UTF-8, UTF-16), else strict UTF-8, else
+charset-normalizer's guess (Windows-1252 when it hesitates between Latin ones); the
+delimiter (comma, semicolon, tab, pipe) from the first lines; pandas then reads every cell as
+text. Checking is vectorised per column where a value has an obvious shape (e-mails, plain
+numbers, short texts, picklists); anything else goes through the lead service's own
+`clean_lead_fields` / `custom_fields.clean_value`, once per distinct value, so an import
+accepts and refuses exactly what the lead form does. Rows with errors are left out and
+reported (row number as a spreadsheet shows it, column, reason); the others are imported.
+
+Duplicates are matched with `dedupe.DuplicateIndex` (built once for the team; each created row
+is added, so later rows of the file see it): skip them, update the existing lead with the
+file's non-empty values, or create anyway. New leads are written with Core bulk inserts in
+chunks, each chunk one transaction with the job's progress; scores come from the team's
+model (`scoring.score_lead`). Undo deletes the leads the import created (Lead.import_id) and
+restores the before-images of the leads it updated.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import logging
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, delete, insert
+from sqlalchemy import event as sa_event
+from sqlalchemy import update as sa_update
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, Session, SQLModel, func, select
+
+from leadhub.config import get_settings
+from leadhub.services import campaigns, custom_fields, dedupe, events, leads, scoring, team_signal
+from leadhub.services.context import TeamContext
+from leadhub.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from leadhub.services.models import Lead, LeadStatus, LeadStatusHistory, Membership, Role, Team, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_ROWS = 500_000
+CHUNK_ROWS = 5000
+PREVIEW_ROWS = 10
+DUPLICATE_MODES = ("skip", "update", "create")
+IMPORTED_EVENT = "LeadsImported"
+FULL_NAME = "full_name"          # a column "Name" split into first and last name
+DELIMITERS = [",", ";", "\t", "|"]
+STANDARD_TARGETS = (
+    "first_name", "last_name", "company", "title", "email", "phone", "mobile", "website",
+    "lead_source", "industry", "status", "rating", "need", "interest", "budget", "street", "city",
+    "state", "postal_code", "country", "description",
+)
+# Header words (folded: lower case, no accents, no punctuation) that name each field.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "first_name": ("first name", "firstname", "given name", "nombre", "nombre de pila", "forename"),
+    "last_name": ("last name", "lastname", "surname", "family name", "apellido", "apellidos",
+                  "primer apellido"),
+    FULL_NAME: ("name", "full name", "contact", "contact name", "nombre completo", "contacto",
+                "nombre y apellidos"),
+    "company": ("company", "company name", "organisation", "organization", "account", "empresa",
+                "compania", "organizacion", "razon social", "negocio"),
+    "title": ("title", "job title", "position", "role", "cargo", "puesto", "titulo"),
+    "email": ("email", "e mail", "email address", "e mail address", "mail", "correo",
+              "correo electronico", "direccion de correo", "email principal"),
+    "phone": ("phone", "phone number", "telephone", "tel", "work phone", "telefono", "tlf",
+              "telefono fijo", "numero de telefono"),
+    "mobile": ("mobile", "mobile phone", "cell", "cell phone", "cellphone", "movil", "celular",
+               "telefono movil"),
+    "website": ("website", "web site", "web", "url", "site", "sitio web", "pagina web"),
+    "lead_source": ("lead source", "source", "origen", "fuente", "origen del prospecto"),
+    "industry": ("industry", "sector", "industria"),
+    "status": ("status", "lead status", "estado"),
+    "rating": ("rating", "valoracion", "calificacion"),
+    "need": ("need", "necesidad"),
+    "interest": ("interest", "interes"),
+    "budget": ("budget", "presupuesto", "amount", "importe"),
+    "street": ("street", "address", "street address", "calle", "direccion", "domicilio"),
+    "city": ("city", "town", "ciudad", "localidad", "poblacion", "municipio"),
+    "state": ("state", "province", "region", "county", "provincia", "estado provincia",
+              "comunidad autonoma"),
+    "postal_code": ("postal code", "zip", "zip code", "postcode", "codigo postal", "cp"),
+    "country": ("country", "pais"),
+    "description": ("description", "notes", "note", "comments", "descripcion", "notas",
+                    "comentarios", "observaciones"),
+}
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$"
+_PLAIN_NUMBER = r"^-?\d{1,13}(\.\d{1,2})?$"
+_WEB = r"^(https?://)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(/\S*)?$"
+
+
+# --- Tables ---------------------------------------------------------------------------------
+
+class ImportJob(SQLModel, table=True):
+    """One CSV file brought into a team: its settings, progress, counts and how to undo it."""
+
+    __tablename__ = "import_job"
+    __table_args__ = (Index("ix_import_job_team_created", "team_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(sa_column=Column(Integer, ForeignKey("team.id", ondelete="CASCADE"),
+                                          nullable=False))
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    filename: str = Field(default="", max_length=255)
+    # draft | queued | running | done | failed | undoing | undone
+    status: str = Field(default="draft", max_length=12)
+    encoding: str = Field(default="", max_length=40)
+    delimiter: str = Field(default=",", max_length=4)
+    headers: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    total_rows: int = Field(default=0)
+    processed: int = Field(default=0)
+    created_count: int = Field(default=0)
+    updated_count: int = Field(default=0)
+    skipped_count: int = Field(default=0)
+    error_count: int = Field(default=0)
+    mapping: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    options: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    message: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+    finished_at: datetime | None = None
+    undone_at: datetime | None = None
+
+
+class ImportBefore(SQLModel, table=True):
+    """What an import changed in an existing lead, as it was before (for undo)."""
+
+    __tablename__ = "import_before"
+
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: int = Field(sa_column=Column(Integer, ForeignKey("import_job.id", ondelete="CASCADE"),
+                                            nullable=False, index=True))
+    team_id: int = Field(sa_column=Column(Integer, ForeignKey("team.id", ondelete="CASCADE"),
+                                          nullable=False))
+    lead_id: int = Field(sa_column=Column(Integer, ForeignKey("lead.id", ondelete="CASCADE"),
+                                          nullable=False, index=True))
+    before: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ImportMapping(SQLModel, table=True):
+    """A column mapping saved under a name, to reuse for the next file of the same shape."""
+
+    __tablename__ = "import_mapping"
+    __table_args__ = (UniqueConstraint("team_id", "name", name="uq_import_mapping_team_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(sa_column=Column(Integer, ForeignKey("team.id", ondelete="CASCADE"),
+                                          nullable=False))
+    name: str = Field(max_length=80)
+    mapping: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Plain values ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ImportOptions:
+    duplicates: str = "skip"
+    owner_id: int | None = None
+    lead_source: str = ""
+    campaign_id: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ImportOptions:
+        data = data or {}
+        return cls(duplicates=str(data.get("duplicates") or "skip"),
+                   owner_id=_int_or_none(data.get("owner_id")),
+                   lead_source=str(data.get("lead_source") or ""),
+                   campaign_id=_int_or_none(data.get("campaign_id")))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"duplicates": self.duplicates, "owner_id": self.owner_id,
+                "lead_source": self.lead_source, "campaign_id": self.campaign_id}
+
+
+@dataclass(frozen=True)
+class Preview:
+    job_id: int
+    filename: str
+    encoding: str
+    delimiter: str
+    headers: list[str]
+    rows: list[list[str]]
+    total_rows: int
+    suggested: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    id: int
+    status: str
+    filename: str
+    total: int
+    processed: int
+    created: int
+    updated: int
+    skipped: int
+    errors: int
+    message: str
+    created_at: datetime
+    finished_at: datetime | None
+    undone_at: datetime | None
+
+    @property
+    def percent(self) -> int:
+        if self.status in ("done", "undone"):
+            return 100
+        return int(100 * self.processed / self.total) if self.total else 0
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("queued", "running", "undoing")
+
+
+@dataclass
+class RowError:
+    row: int          # as a spreadsheet numbers it: the header is row 1
+    column: str
+    reason: str
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value in (None, "", "none"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _progress(job: ImportJob) -> ImportProgress:
+    return ImportProgress(job.id, job.status, job.filename, job.total_rows, job.processed,
+                          job.created_count, job.updated_count, job.skipped_count, job.error_count,
+                          job.message, job.created_at, job.finished_at, job.undone_at)
+
+
+# --- Reading files --------------------------------------------------------------------------
+
+def detect_encoding(data: bytes) -> str:
+    """The file's text encoding: BOM, then strict UTF-8, then charset-normalizer's guess."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    sample = data[:200_000]
+    if sample.count(b"\x00") > len(sample) // 4:  # UTF-16 without a BOM
+        return "utf-16-le" if sample[1:2] == b"\x00" else "utf-16-be"
+    from charset_normalizer import from_bytes
+    best = from_bytes(sample, cp_isolation=["cp1252", "latin_1", "iso8859_15", "utf_16", "cp850",
+                                            "mac_roman"]).best()
+    name = (best.encoding if best is not None else "cp1252").lower().replace("-", "_")
+    # Latin-1 and Windows-1252 read Spanish letters the same; 1252 also has € and curly quotes.
+    return "cp1252" if name in ("latin_1", "iso8859_1", "iso8859_15", "cp1252") else name
+
+
+def detect_delimiter(text: str) -> str:
+    """Comma, semicolon, tab or pipe: the one splitting the first lines most consistently."""
+    lines = [line for line in text[:50_000].splitlines()[:20] if line.strip()]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        pass
+    counts = {d: [line.count(d) for line in lines] for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: (min(counts[d]) > 0, min(counts[d]), -DELIMITERS.index(d)))
+    return best if min(counts[best]) > 0 else ","
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding name)."""
+    encoding = detect_encoding(data)
+    try:
+        return data.decode(encoding), encoding
+    except (UnicodeDecodeError, LookupError):
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def read_table(data: bytes, *, encoding: str | None = None, delimiter: str | None = None,
+               nrows: int | None = None) -> tuple[pd.DataFrame, str, str]:
+    """Every cell as text (no NaN), headers stripped and made unique."""
+    if encoding:
+        text = data.decode(encoding, errors="replace")
+    else:
+        text, encoding = decode(data)
+    text = text.lstrip("\ufeff")
+    delimiter = delimiter or detect_delimiter(text)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                            na_filter=False, nrows=nrows, skip_blank_lines=True, engine="c",
+                            on_bad_lines="error")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise ValidationFailed(field_errors={"file": f"This file cannot be read as CSV: {str(exc)[:200]}"}) from exc
+    headers, seen = [], defaultdict(int)
+    for raw in frame.columns:
+        name = " ".join(str(raw).split()) or "Column"
+        seen[name] += 1
+        headers.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    frame.columns = headers
+    return frame, encoding, delimiter
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+
+
+def suggest_mapping(headers: Iterable[str], schema: custom_fields.LeadSchema) -> dict[str, str]:
+    """Header -> target field from header names in English or Spanish ('' = leave out)."""
+    lookup: dict[str, str] = {}
+    for spec in schema.fields:
+        lookup.setdefault(_fold(spec.label), spec.column)
+        lookup.setdefault(_fold(spec.key), spec.column)
+    for target, words in SYNONYMS.items():
+        for word in words:
+            lookup.setdefault(word, target)
+    suggested: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        target = lookup.get(_fold(header), "")
+        if target and target not in taken:
+            suggested[header] = target
+            taken.add(target)
+        else:
+            suggested[header] = ""
+    if FULL_NAME in taken and {"first_name", "last_name"} & taken:
+        for header, target in suggested.items():
+            if target == FULL_NAME:
+                suggested[header] = ""
+    return suggested
+
+
+def targets(schema: custom_fields.LeadSchema) -> list[tuple[str, str]]:
+    """(target, English label) of every field a column can go to."""
+    from leadhub.services.saved_views import STANDARD_COLUMNS
+    labels = {**{k: k.replace("_", " ").capitalize() for k in STANDARD_TARGETS},
+              **{k: v for k, v in STANDARD_COLUMNS.items() if k in STANDARD_TARGETS}}
+    out = [(FULL_NAME, "Full name (first and last)")]
+    out += [(name, labels[name]) for name in STANDARD_TARGETS]
+    out += [(spec.column, spec.label) for spec in schema.fields]
+    return out
+
+
+# --- Jobs -----------------------------------------------------------------------------------
+
+def _files_dir() -> Path:
+    folder = get_settings().data_dir / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _source_path(job_id: int) -> Path:
+    return _files_dir() / f"{job_id}.csv"
+
+
+def _errors_path(job_id: int) -> Path:
+    return _files_dir() / f"{job_id}-errors.csv"
+
+
+def _job(session: Session, ctx: TeamContext, job_id: int) -> ImportJob:
+    job = session.exec(select(ImportJob).where(ImportJob.team_id == ctx.team_id,
+                                               ImportJob.id == job_id)).first()
+    if job is None:
+        raise NotFound("This import does not exist or belongs to another team.")
+    return job
+
+
+def create_draft(*, session: Session, ctx: TeamContext, file_bytes: bytes, filename: str) -> ImportJob:
+    """Keep an uploaded file and what it looks like (encoding, delimiter, headers, rows)."""
+    if not file_bytes:
+        raise ValidationFailed(field_errors={"file": "The file is empty."})
+    if len(file_bytes) > MAX_FILE_BYTES:
+        raise ValidationFailed(field_errors={"file": f"Files can have at most {MAX_FILE_BYTES // (1024 * 1024)} MB."})
+    frame, encoding, delimiter = read_table(file_bytes)
+    if frame.shape[1] < 1 or not len(frame.columns):
+        raise ValidationFailed(field_errors={"file": "The file has no columns."})
+    if len(frame) > MAX_ROWS:
+        raise ValidationFailed(field_errors={"file": f"Import at most {MAX_ROWS:,} rows at a time."})
+    job = ImportJob(team_id=ctx.team_id, user_id=ctx.user_id, filename=(filename or "import.csv")[:255],
+                    encoding=encoding, delimiter=delimiter, headers=list(frame.columns),
+                    total_rows=len(frame))
+    session.add(job)
+    session.flush()
+    _source_path(job.id).write_bytes(file_bytes)
+    return job
+
+
+def preview(*, session: Session, ctx: TeamContext, job_id: int, rows: int = PREVIEW_ROWS) -> Preview:
+    """The file's first rows and the suggested mapping (a saved one wins when given later)."""
+    job = _job(session, ctx, job_id)
+    frame, _, _ = read_table(_source_path(job.id).read_bytes(), encoding=job.encoding,
+                             delimiter=job.delimiter, nrows=rows)
+    schema = custom_fields.lead_schema(session=session, ctx=ctx)
+    return Preview(job_id=job.id, filename=job.filename, encoding=job.encoding, delimiter=job.delimiter,
+                   headers=list(job.headers), rows=frame.values.tolist(), total_rows=job.total_rows,
+                   suggested=suggest_mapping(job.headers, schema))
+
+
+def _check_settings(session: Session, ctx: TeamContext, job: ImportJob, mapping: dict[str, str],
+                    options: ImportOptions) -> dict[str, str]:
+    schema = custom_fields.lead_schema(session=session, ctx=ctx)
+    allowed = {t for t, _ in targets(schema)}
+    errors: dict[str, str] = {}
+    clean: dict[str, str] = {}
+    used: dict[str, str] = {}
+    for header, target in (mapping or {}).items():
+        if not target:
+            continue
+        if header not in job.headers:
+            errors["mapping"] = f"The file has no column {header!r}."
+        elif target not in allowed:
+            errors["mapping"] = f"Unknown field {target!r} for column {header!r}."
+        elif target in used:
+            errors["mapping"] = f"Columns {used[target]!r} and {header!r} both go to the same field."
+        else:
+            clean[header], used[target] = target, header
+    if not clean and "mapping" not in errors:
+        errors["mapping"] = "Choose the field of at least one column."
+    if "last_name" not in used and FULL_NAME not in used and "mapping" not in errors:
+        errors["mapping"] = "Map a column to Last name (or Full name): every lead needs one."
+    if options.duplicates not in DUPLICATE_MODES:
+        errors["duplicates"] = f"Choose one of: {', '.join(DUPLICATE_MODES)}."
+    if options.owner_id is not None and not session.exec(select(Membership.id).where(
+            Membership.team_id == ctx.team_id, Membership.user_id == options.owner_id)).first():
+        errors["owner_id"] = "The owner must be a member of this team."
+    if options.lead_source and options.lead_source not in schema.options.get("lead_source", []):
+        errors["lead_source"] = f"Choose one of: {', '.join(schema.options.get('lead_source', []))}."
+    if options.campaign_id is not None:
+        try:
+            campaigns.get_campaign(session=session, ctx=ctx, campaign_id=options.campaign_id)
+        except NotFound:
+            errors["campaign_id"] = "No such campaign in this team."
+    if errors:
+        raise ValidationFailed(field_errors=errors)
+    return clean
+
+
+_AFTER_COMMIT = "leadhub.imports.after_commit"
+
+
+def _enqueue_after_commit(session: Session, kind: str, job_id: int) -> None:
+    pending = session.info.setdefault(_AFTER_COMMIT, [])
+    if not pending:
+        sa_event.listen(session, "after_commit", _enqueue_pending, once=True)
+        sa_event.listen(session, "after_rollback", lambda s: s.info.pop(_AFTER_COMMIT, None), once=True)
+    pending.append((kind, job_id))
+
+
+def _enqueue_pending(session: Session) -> None:
+    for kind, job_id in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            (run_import_task if kind == "import" else undo_import_task)(job_id)
+        except Exception:  # noqa: BLE001 - the job stays queued; `leadhub import` or a retry runs it
+            log.exception("Could not enqueue %s job %s", kind, job_id)
+
+
+def start(*, session: Session, ctx: TeamContext, job_id: int, mapping: dict[str, str],
+          options: ImportOptions | dict[str, Any] | None = None, enqueue: bool = True) -> ImportJob:
+    """Check the mapping and options and queue the import (the task starts after commit)."""
+    job = _job(session, ctx, job_id)
+    if job.user_id != ctx.user_id and not ctx.is_manager:
+        raise PermissionDenied("Only who uploaded the file or a manager can run this import.")
+    if job.status != "draft":
+        raise Conflict("This import has already been started.")
+    options = options if isinstance(options, ImportOptions) else ImportOptions.from_dict(options)
+    job.mapping = _check_settings(session, ctx, job, mapping, options)
+    job.options = options.as_dict()
+    job.status = "queued"
+    session.add(job)
+    session.flush()
+    if enqueue:
+        _enqueue_after_commit(session, "import", job.id)
+    return job
+
+
+def start_import(*, session: Session, ctx: TeamContext, file_bytes: bytes, filename: str,
+                 mapping: dict[str, str], options: ImportOptions | dict[str, Any] | None = None,
+                 enqueue: bool = True) -> ImportJob:
+    """Upload and queue in one call (API, CLI). `mapping` maps headers to fields; headers left
+    out are not imported; None or {} uses the suggested mapping."""
+    job = create_draft(session=session, ctx=ctx, file_bytes=file_bytes, filename=filename)
+    if not mapping:
+        mapping = suggest_mapping(job.headers, custom_fields.lead_schema(session=session, ctx=ctx))
+    return start(session=session, ctx=ctx, job_id=job.id, mapping=mapping, options=options, enqueue=enqueue)
+
+
+def progress(*, session: Session, ctx: TeamContext, job_id: int) -> ImportProgress:
+    return _progress(_job(session, ctx, job_id))
+
+
+def recent_imports(*, session: Session, ctx: TeamContext, limit: int = 10) -> list[ImportProgress]:
+    """The team's latest imports (a rep sees their own)."""
+    statement = select(ImportJob).where(ImportJob.team_id == ctx.team_id, ImportJob.status != "draft")
+    if not ctx.is_manager:
+        statement = statement.where(ImportJob.user_id == ctx.user_id)
+    return [_progress(j) for j in session.exec(statement.order_by(ImportJob.id.desc()).limit(limit)).all()]
+
+
+def error_report_csv(*, session: Session, ctx: TeamContext, job_id: int) -> bytes:
+    """Row, column and reason of every refused row (UTF-8 with BOM, for spreadsheets)."""
+    job = _job(session, ctx, job_id)
+    path = _errors_path(job.id)
+    return path.read_bytes() if path.exists() else "\ufeffRow,Column,Reason\r\n".encode("utf-8")
+
+
+# --- Saved mappings -------------------------------------------------------------------------
+
+def save_mapping(*, session: Session, ctx: TeamContext, name: str, mapping: dict[str, str]) -> ImportMapping:
+    """Keep a mapping under a name (the same name replaces it)."""
+    clean_name = " ".join((name or "").split())[:80]
+    if not clean_name:
+        raise ValidationFailed(field_errors={"mapping_name": "Give the mapping a name."})
+    row = session.exec(select(ImportMapping).where(ImportMapping.team_id == ctx.team_id,
+                                                   ImportMapping.name == clean_name)).first() \
+        or ImportMapping(team_id=ctx.team_id, name=clean_name, created_by=ctx.user_id)
+    row.mapping = {str(k): str(v) for k, v in (mapping or {}).items() if v}
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_mappings(*, session: Session, ctx: TeamContext) -> list[ImportMapping]:
+    return list(session.exec(select(ImportMapping).where(ImportMapping.team_id == ctx.team_id)
+                             .order_by(ImportMapping.name)).all())
+
+
+def apply_saved_mapping(headers: Iterable[str], saved: dict[str, str]) -> dict[str, str]:
+    """A saved mapping on a new file: by header, compared folded."""
+    by_fold = {_fold(k): v for k, v in saved.items()}
+    return {h: by_fold.get(_fold(h), "") for h in headers}
+
+
+# --- Checking rows (vectorised) -------------------------------------------------------------
+
+@dataclass
+class _Checked:
+    values: dict[str, pd.Series]              # target -> clean values (object)
+    bad: pd.Series                            # bool per row
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _slow_clean(session: Session, ctx: TeamContext, schema: custom_fields.LeadSchema, name: str,
+                values: Iterable[str]) -> dict[str, tuple[Any, str | None]]:
+    """Each distinct value through the lead service's own checks: value -> (clean, error)."""
+    out: dict[str, tuple[Any, str | None]] = {}
+    for value in values:
+        try:
+            clean = leads.clean_lead_fields(session, ctx, {name: value}, partial=True, schema=schema)
+            out[value] = (clean.get(name), None)
+        except ValidationFailed as exc:
+            out[value] = (None, next(iter(exc.field_errors.values()), exc.message))
+    return out
+
+
+def _custom_slow(spec: custom_fields.FieldSpec, values: Iterable[str]) -> dict[str, tuple[Any, str | None]]:
+    out: dict[str, tuple[Any, str | None]] = {}
+    for value in values:
+        try:
+            out[value] = (custom_fields.clean_value(spec, value), None)
+        except ValueError as exc:
+            out[value] = (None, str(exc))
+    return out
+
+
+def check_rows(session: Session, ctx: TeamContext, frame: pd.DataFrame, mapping: dict[str, str],
+               schema: custom_fields.LeadSchema, first_row: int = 2) -> _Checked:
+    """Clean every mapped column; rows with any error are marked bad and reported."""
+    n = len(frame)
+    checked = _Checked(values={}, bad=pd.Series(False, index=frame.index))
+    specs = schema.by_key()
+    error_frames: list[pd.DataFrame] = []
+
+    def fail(mask: pd.Series, header: str, reasons: pd.Series | str) -> None:
+        if not mask.any():
+            return
+        rows = frame.index[mask] + first_row
+        reason = reasons[mask] if isinstance(reasons, pd.Series) else reasons
+        error_frames.append(pd.DataFrame({"row": rows, "column": header, "reason": reason}))
+        checked.bad |= mask
+
+    for header, target in mapping.items():
+        raw = frame[header].astype(str).str.strip()
+        empty = raw == ""
+        if target == FULL_NAME:
+            parts = raw.str.split(n=1, expand=True).reindex(columns=[0, 1]).fillna("")
+            first, last = parts[0], parts[1]
+            only_one = last == ""
+            first, last = first.where(~only_one, ""), last.where(~only_one, parts[0])
+            for name, series in (("first_name", first), ("last_name", last)):
+                too_long = series.str.len() > leads.TEXT_LIMITS[name]
+                fail(too_long, header, f"Use at most {leads.TEXT_LIMITS[name]} characters.")
+                checked.values.setdefault(name, series)
+            continue
+        if target.startswith("cf."):
+            spec = specs[target[3:]]
+            checked.values[target] = _check_custom(spec, raw, empty, header, fail)
+            continue
+        checked.values[target] = _check_standard(session, ctx, schema, target, raw, empty, header, fail)
+    # Required fields: the team's standard ones and required custom fields.
+    for name in schema.required:
+        if name == "lead_source":
+            continue  # the import's default source fills it
+        series = checked.values.get(name)
+        header = next((h for h, t in mapping.items() if t == name), "")
+        missing = pd.Series(True, index=frame.index) if series is None else series.isna() | (series == "")
+        message = "Last name is required." if name == "last_name" else "This field is required."
+        fail(missing & ~checked.bad, header or name, message)
+    for spec in schema.fields:
+        if spec.required:
+            series = checked.values.get(spec.column)
+            header = next((h for h, t in mapping.items() if t == spec.column), spec.label)
+            missing = pd.Series(True, index=frame.index) if series is None else series.isna()
+            fail(missing & ~checked.bad, header, "This field is required.")
+    if error_frames:
+        errors = pd.concat(error_frames).sort_values(["row"], kind="stable")
+        checked.errors = [RowError(int(r), str(c), str(m)) for r, c, m in errors.itertuples(index=False)]
+    assert len(checked.bad) == n
+    return checked
+
+
+def _map_slow(raw: pd.Series, todo: pd.Series, results: dict[str, tuple[Any, str | None]],
+              out: pd.Series, header: str, fail) -> pd.Series:
+    if todo.any():
+        picked = raw[todo].map(lambda v: results[v])
+        out = out.copy()
+        out[todo] = picked.map(lambda r: r[0])
+        reasons = picked.map(lambda r: r[1])
+        bad = pd.Series(False, index=raw.index)
+        bad[todo] = reasons.notna()
+        fail(bad, header, reasons.reindex(raw.index))
+    return out
+
+
+def _check_standard(session, ctx, schema, name: str, raw: pd.Series, empty: pd.Series, header: str,
+                    fail) -> pd.Series:
+    out = pd.Series("", index=raw.index, dtype=object)
+    if name in ("lead_source", "industry") or name in leads.CHOICES:
+        options = schema.options.get(name) or leads.CHOICES.get(name, [])
+        by_lower = {o.lower(): o for o in options}
+        mapped = raw.str.lower().map(by_lower)
+        unknown = ~empty & mapped.isna()
+        fail(unknown, header, f"Choose one of: {', '.join(options)}.")
+        if name == "status":
+            converted = mapped == LeadStatus.CONVERTED.value
+            fail(converted, header, "A lead becomes Converted through the conversion dialog.")
+        return mapped.fillna("").astype(object)
+    if name == "email":
+        compact = raw.str.replace(r"\s+", "", regex=True).str.lower()
+        fast = ~empty & compact.str.match(_EMAIL) & (compact.str.len() <= 254)
+        out[fast] = compact[fast]
+        todo = ~empty & ~fast
+        return _map_slow(raw, todo, _slow_clean(session, ctx, schema, name, raw[todo].unique()), out, header, fail)
+    if name == "budget":
+        compact = raw.str.replace(" ", "", regex=False)
+        fast = ~empty & compact.str.match(_PLAIN_NUMBER)
+        out = pd.Series(None, index=raw.index, dtype=object)
+        out[fast] = compact[fast].map(lambda v: Decimal(v).quantize(Decimal("0.01")))
+        todo = ~empty & ~fast
+        return _map_slow(raw, todo, _slow_clean(session, ctx, schema, name, raw[todo].unique()), out, header, fail)
+    if name == "website":
+        lower = raw.str.lower()
+        fast = ~empty & lower.str.match(_WEB) & (raw.str.len() <= leads.TEXT_LIMITS[name])
+        out[fast] = raw[fast].where(lower[fast].str.contains("://", regex=False), "https://" + raw[fast])
+        todo = ~empty & ~fast
+        return _map_slow(raw, todo, _slow_clean(session, ctx, schema, name, raw[todo].unique()), out, header, fail)
+    if name in ("phone", "mobile"):
+        todo = ~empty
+        return _map_slow(raw, todo, _slow_clean(session, ctx, schema, name, raw[todo].unique()), out, header, fail)
+    limit = leads.TEXT_LIMITS[name]
+    too_long = raw.str.len() > limit
+    fail(too_long, header, f"Use at most {limit} characters.")
+    return raw.where(~too_long, "").astype(object)
+
+
+def _check_custom(spec: custom_fields.FieldSpec, raw: pd.Series, empty: pd.Series, header: str,
+                  fail) -> pd.Series:
+    out = pd.Series(None, index=raw.index, dtype=object)
+    if spec.type in ("text", "textarea"):
+        limit = custom_fields.TEXT_MAX[spec.type]
+        too_long = raw.str.len() > limit
+        fail(too_long, header, f"Use at most {limit} characters.")
+        keep = ~empty & ~too_long
+        out[keep] = raw[keep]
+        return out
+    if spec.type == "picklist":
+        by_lower = {o.lower(): o for o in spec.options}
+        mapped = raw.str.lower().map(by_lower)
+        fail(~empty & mapped.isna(), header, f"Choose one of: {', '.join(spec.options)}.")
+        return mapped.astype(object).where(mapped.notna(), None)
+    if spec.type == "number":
+        fast = ~empty & raw.str.match(r"^-?\d{1,15}$")
+        out[fast] = raw[fast].map(int)
+        todo = ~empty & ~fast
+        return _map_slow(raw, todo, _custom_slow(spec, raw[todo].unique()), out, header, fail)
+    if spec.type == "date":
+        iso = pd.to_datetime(raw.where(~empty), format="%Y-%m-%d", errors="coerce")
+        fast = iso.notna()
+        out[fast] = iso[fast].dt.strftime("%Y-%m-%d")
+        todo = ~empty & ~fast
+        return _map_slow(raw, todo, _custom_slow(spec, raw[todo].unique()), out, header, fail)
+    if spec.type == "checkbox":
+        out = pd.Series(False, index=raw.index, dtype=object)
+        todo = ~empty
+        return _map_slow(raw, todo, _custom_slow(spec, raw[todo].unique()), out, header, fail)
+    todo = ~empty
+    return _map_slow(raw, todo, _custom_slow(spec, raw[todo].unique()), out, header, fail)
+
+
+# --- Running --------------------------------------------------------------------------------
+
+STANDARD_COPY = tuple(n for n in STANDARD_TARGETS)
+STALE_SECONDS = 120
+
+
+def _claim(engine: Engine, job_id: int, from_status: str, to_status: str) -> bool:
+    now = utcnow()
+    stale = now - timedelta(seconds=STALE_SECONDS)
+    with Session(engine) as session:
+        claimed = session.exec(
+            sa_update(ImportJob)
+            .where(ImportJob.id == job_id,
+                   (ImportJob.status == from_status)
+                   | ((ImportJob.status == to_status) & (ImportJob.heartbeat_at < stale)))
+            .values(status=to_status, started_at=now, heartbeat_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+        session.commit()
+    return claimed == 1
+
+
+def run_import(job_id: int, *, engine: Engine | None = None) -> ImportProgress | None:
+    """Run a queued import: check all rows, then match and write them in chunks, each chunk one
+    transaction with the progress. A failure undoes what was written and marks the job failed.
+    A job already running elsewhere is left alone."""
+    from leadhub.services.db import get_engine
+    engine = engine or get_engine()
+    if not _claim(engine, job_id, "queued", "running"):
+        return None
+    try:
+        return _run(engine, job_id)
+    except Exception as exc:
+        log.exception("Import %s failed", job_id)
+        with Session(engine, expire_on_commit=False) as session:
+            job = session.get(ImportJob, job_id)
+            ctx = TeamContext(job.team_id, job.user_id, Role.ADMIN.value)  # type: ignore[arg-type]
+            _revert(session, ctx, job)
+            job = session.get(ImportJob, job_id)
+            job.status, job.finished_at = "failed", utcnow()
+            job.message = f"The import stopped and was rolled back: {str(exc)[:1500]}"
+            session.commit()
+            return _progress(job)
+
+
+def _run(engine: Engine, job_id: int) -> ImportProgress:
+    with Session(engine, expire_on_commit=False) as session:
+        job = session.get(ImportJob, job_id)
+        ctx = TeamContext(job.team_id, job.user_id, Role.ADMIN.value)  # type: ignore[arg-type]
+        options = ImportOptions.from_dict(job.options)
+        schema = custom_fields.lead_schema(session=session, ctx=ctx)
+        model = scoring.load_model(session=session, team_id=job.team_id)
+        frame, _, _ = read_table(_source_path(job.id).read_bytes(), encoding=job.encoding,
+                                 delimiter=job.delimiter)
+        checked = check_rows(session, ctx, frame, dict(job.mapping), schema)
+        _write_errors(job.id, checked.errors)
+        index = dedupe.DuplicateIndex.for_team(session=session, ctx=ctx) \
+            if options.duplicates != "create" else None
+        top = session.exec(select(func.min(Lead.position)).where(
+            Lead.team_id == job.team_id, Lead.status == LeadStatus.NEW.value)).one()
+        job.total_rows, job.error_count = len(frame), int(checked.bad.sum())
+        job.processed = job.error_count
+        job.heartbeat_at = utcnow()
+        session.add(job)
+        session.commit()
+    good = frame.index[~checked.bad]
+    columns = {name: series.reindex(good) for name, series in checked.values.items()}
+    writer = _Writer(engine=engine, job_id=job_id, team_id=ctx.team_id, ctx=ctx, options=options,
+                     schema=schema, model=model, position=(top if top is not None else 1.0) - 1.0)
+    for start_at in range(0, len(good), CHUNK_ROWS):
+        chunk = good[start_at:start_at + CHUNK_ROWS]
+        rows = _rows_of(columns, chunk, options)
+        writer.write(rows, index)
+    with Session(engine, expire_on_commit=False) as session:
+        job = session.get(ImportJob, job_id)
+        job.status, job.finished_at, job.processed = "done", utcnow(), job.total_rows
+        job.message = ""
+        events.record(session=session, ctx=ctx, name=IMPORTED_EVENT, payload={
+            "import_id": job.id, "created": job.created_count, "updated": job.updated_count,
+            "skipped": job.skipped_count, "errors": job.error_count, "filename": job.filename})
+        session.commit()
+        return _progress(job)
+
+
+def _rows_of(columns: dict[str, pd.Series], chunk, options: ImportOptions) -> list[dict[str, Any]]:
+    """Plain dicts of lead fields, custom values under "custom_fields"."""
+    standard = {k: v.loc[chunk].tolist() for k, v in columns.items() if not k.startswith("cf.")}
+    custom = {k[3:]: v.loc[chunk].tolist() for k, v in columns.items() if k.startswith("cf.")}
+    rows = []
+    for i in range(len(chunk)):
+        row = {k: values[i] for k, values in standard.items()}
+        row["custom_fields"] = {k: values[i] for k, values in custom.items()
+                                if values[i] is not None and values[i] != ""}
+        if options.lead_source and not row.get("lead_source"):
+            row["lead_source"] = options.lead_source
+        rows.append(row)
+    return rows
+
+
+def _write_errors(job_id: int, errors: list[RowError]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["Row", "Column", "Reason"])
+    for error in errors:
+        writer.writerow([error.row, _safe_cell(error.column), _safe_cell(error.reason)])
+    _errors_path(job_id).write_bytes(("\ufeff" + buffer.getvalue()).encode("utf-8"))
+
+
+def _safe_cell(text: str) -> str:
+    """Cells a spreadsheet would run as a formula are quoted (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+_MATCH_KINDS = {"email", "phone", "name_company"}
+_LEAD_COLUMNS = [c.name for c in Lead.__table__.columns if c.name != "id"]
+
+
+@dataclass
+class _Writer:
+    engine: Engine
+    job_id: int
+    team_id: int
+    ctx: TeamContext
+    options: ImportOptions
+    schema: custom_fields.LeadSchema
+    model: scoring.Model
+    position: float
+    created_ids: dict[int, int] = field(default_factory=dict)   # index id (negative) -> lead id
+    next_index_id: int = 0
+
+    def write(self, rows: list[dict[str, Any]], index: dedupe.DuplicateIndex | None) -> None:
+        """Match one chunk of checked rows, then write it in one transaction with the progress."""
+        new_rows: list[dict[str, Any]] = []
+        pending: dict[int, dict[str, Any]] = {}
+        updates: dict[int, dict[str, Any]] = {}
+        skipped = 0
+        for row in rows:
+            target = None
+            if index is not None:
+                matches = index.find(first_name=row.get("first_name"), last_name=row.get("last_name"),
+                                     company=row.get("company"), email=row.get("email"),
+                                     phone=row.get("phone"), mobile=row.get("mobile"), limit=1)
+                if matches and set(matches[0].kinds) & _MATCH_KINDS:
+                    target = matches[0].lead_id
+            if target is not None and target < 0 and target not in pending:
+                target = self.created_ids.get(target)  # a row of an earlier chunk, now a lead
+            if target is None:
+                self.next_index_id -= 1
+                row["_index_id"] = self.next_index_id
+                new_rows.append(row)
+                pending[self.next_index_id] = row
+                if index is not None:
+                    index.add(self.next_index_id, row.get("first_name"), row.get("last_name"),
+                              row.get("company"), row.get("email"), row.get("phone"), row.get("mobile"))
+            elif self.options.duplicates == "skip":
+                skipped += 1
+            elif target < 0:
+                _fill_blanks(pending[target], row)  # the file repeats itself: one lead
+                skipped += 1
+            else:
+                _merge_update(updates.setdefault(target, {}), row)
+        with Session(self.engine, expire_on_commit=False) as session:
+            created = self._insert(session, new_rows)
+            updated = self._update(session, updates)
+            if created or updated:
+                team_signal.bump(session=session, team_id=self.team_id)
+            job = session.get(ImportJob, self.job_id)
+            job.processed += len(rows)
+            job.created_count += created
+            job.updated_count += updated
+            job.skipped_count += skipped + len(updates) - updated
+            job.heartbeat_at = utcnow()
+            session.add(job)
+            session.commit()
+        for row in new_rows:
+            self.created_ids[row["_index_id"]] = row["_lead_id"]
+
+    def _insert(self, session: Session, rows: list[dict[str, Any]]) -> int:
+        if not rows:
+            return 0
+        now = utcnow()
+        records = []
+        for row in rows:
+            lead = SimpleNamespace(**{c: None for c in _LEAD_COLUMNS})
+            for name in STANDARD_COPY:
+                setattr(lead, name, row.get(name) if row.get(name) is not None else
+                        (None if name == "budget" else ""))
+            lead.status = row.get("status") or LeadStatus.NEW.value
+            lead.custom_fields = row.get("custom_fields") or {}
+            lead.team_id, lead.owner_id = self.team_id, self.options.owner_id or self.ctx.user_id
+            lead.created_at = lead.updated_at = now
+            lead.version, lead.rating_manual, lead.import_id = 1, bool(row.get("rating")), self.job_id
+            self.position -= 1.0
+            lead.position = self.position
+            lead.notes, lead.score = "", 0
+            lead.search_text = leads.search_text_for(lead.first_name, lead.last_name, lead.company,
+                                                     lead.email, lead.phone, lead.mobile, lead.city)
+            facts = {("status_reached", lead.status): [now]}
+            result = scoring.score_lead(self.model, lead, facts, self.schema, now)
+            lead.score = result.score
+            if not lead.rating:
+                lead.rating = result.auto_rating
+            records.append((lead, result))
+        table = Lead.__table__
+        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                              [{c: getattr(lead, c) for c in _LEAD_COLUMNS if hasattr(lead, c)}
+                               for lead, _ in records]).scalars().all()
+        for row, lead_id in zip(rows, ids):
+            row["_lead_id"] = lead_id
+        session.execute(insert(LeadStatusHistory.__table__), [
+            {"team_id": self.team_id, "lead_id": lead_id, "from_status": None, "to_status": lead.status,
+             "changed_by": self.ctx.user_id, "changed_at": now} for (lead, _), lead_id in zip(records, ids)])
+        session.execute(insert(scoring.LeadScore.__table__), [
+            {"team_id": self.team_id, "lead_id": lead_id, "score": result.score,
+             "auto_rating": result.auto_rating, "contributions": [c.as_json() for c in result.contributions],
+             "model_version": self.model.version, "scored_at": now}
+            for (_, result), lead_id in zip(records, ids)])
+        if self.options.campaign_id:
+            from leadhub.services.models import CampaignMember
+            session.execute(insert(CampaignMember.__table__), [
+                {"team_id": self.team_id, "campaign_id": self.options.campaign_id, "lead_id": lead_id,
+                 "added_at": now} for lead_id in ids])
+        return len(ids)
+
+    def _update(self, session: Session, updates: dict[int, dict[str, Any]]) -> int:
+        """Existing leads take the file's non-empty values; their before-images are kept."""
+        if not updates:
+            return 0
+        changed_leads = []
+        for lead in session.exec(select(Lead).where(Lead.team_id == self.team_id,
+                                                    Lead.id.in_(list(updates)))).all():
+            if lead.status == LeadStatus.CONVERTED.value:
+                continue
+            changes = updates[lead.id]
+            before: dict[str, Any] = {}
+            for name, value in changes.items():
+                if name == "custom_fields":
+                    merged = {**(lead.custom_fields or {}), **value}
+                    if merged != (lead.custom_fields or {}):
+                        before[name] = dict(lead.custom_fields or {})
+                        lead.custom_fields = merged
+                elif name in STANDARD_COPY and value not in (None, "") and getattr(lead, name) != value:
+                    if name == "status":
+                        continue  # a status moves through the board, not through an import
+                    before[name] = _jsonable(getattr(lead, name))
+                    setattr(lead, name, value)
+            if not before:
+                continue
+            session.add(ImportBefore(import_id=self.job_id, team_id=self.team_id, lead_id=lead.id,
+                                     before=before))
+            lead.updated_at = utcnow()
+            lead.version = (lead.version or 0) + 1
+            leads.refresh_search_text(lead)
+            changed_leads.append(lead)
+        if changed_leads:
+            session.flush()
+            scoring.rescore_batch(session, self.team_id, changed_leads, self.model, self.schema, utcnow())
+        return len(changed_leads)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _fill_blanks(pending: dict[str, Any], row: dict[str, Any]) -> None:
+    for name, value in row.items():
+        if name == "custom_fields":
+            for key, custom in value.items():
+                pending["custom_fields"].setdefault(key, custom)
+        elif not name.startswith("_") and value not in (None, "") and pending.get(name) in (None, ""):
+            pending[name] = value
+
+
+def _merge_update(target: dict[str, Any], row: dict[str, Any]) -> None:
+    for name, value in row.items():
+        if name == "custom_fields":
+            if value:
+                target.setdefault("custom_fields", {}).update(value)
+        elif value not in (None, ""):
+            target[name] = value
+
+
+# --- Undo -----------------------------------------------------------------------------------
+
+def start_undo(*, session: Session, ctx: TeamContext, job_id: int, enqueue: bool = True) -> ImportProgress:
+    """Queue the undo of a finished import: its leads removed, its updates reverted."""
+    job = _job(session, ctx, job_id)
+    if job.user_id != ctx.user_id and not ctx.is_manager:
+        raise PermissionDenied("Only who ran the import or a manager can undo it.")
+    if job.status != "done":
+        raise Conflict("Only a finished import can be undone.")
+    job.status, job.heartbeat_at = "undoing", utcnow()
+    session.add(job)
+    session.flush()
+    if enqueue:
+        _enqueue_after_commit(session, "undo", job.id)
+    return _progress(job)
+
+
+def run_undo(job_id: int, *, engine: Engine | None = None) -> ImportProgress:
+    from leadhub.services.db import get_engine
+    engine = engine or get_engine()
+    with Session(engine, expire_on_commit=False) as session:
+        job = session.get(ImportJob, job_id)
+        if job is None or job.status != "undoing":
+            return _progress(job) if job else None
+        ctx = TeamContext(job.team_id, job.user_id, Role.ADMIN.value)  # type: ignore[arg-type]
+        _revert(session, ctx, job)
+        job = session.get(ImportJob, job_id)
+        job.status, job.undone_at = "undone", utcnow()
+        session.commit()
+        return _progress(job)
+
+
+def _revert(session: Session, ctx: TeamContext, job: ImportJob) -> None:
+    """Delete the leads the import created and put back what it changed (caller commits)."""
+    ids = list(session.exec(select(Lead.id).where(Lead.team_id == job.team_id,
+                                                  Lead.import_id == job.id)).all())
+    for start_at in range(0, len(ids), CHUNK_ROWS):
+        chunk = ids[start_at:start_at + CHUNK_ROWS]
+        leads.detach_related(session, ctx, chunk)
+        session.execute(delete(Lead).where(Lead.team_id == job.team_id, Lead.id.in_(chunk)))
+    befores = list(session.exec(select(ImportBefore).where(ImportBefore.import_id == job.id)
+                                .order_by(ImportBefore.id.desc())).all())
+    restored = []
+    by_lead = {b.lead_id: b for b in reversed(befores)}  # the earliest image of each lead wins
+    for lead in session.exec(select(Lead).where(Lead.team_id == job.team_id,
+                                                Lead.id.in_(list(by_lead)))).all() if by_lead else []:
+        for name, value in by_lead[lead.id].before.items():
+            if name == "budget" and value is not None:
+                value = Decimal(value)
+            setattr(lead, name, value)
+        lead.updated_at = utcnow()
+        lead.version = (lead.version or 0) + 1
+        leads.refresh_search_text(lead)
+        session.add(lead)
+        restored.append(lead)
+    session.execute(delete(ImportBefore).where(ImportBefore.import_id == job.id))
+    if restored:
+        session.flush()
+        schema = custom_fields.lead_schema(session=session, ctx=ctx)
+        model = scoring.load_model(session=session, team_id=job.team_id)
+        scoring.rescore_batch(session, job.team_id, restored, model, schema, utcnow())
+    if ids or restored:
+        team_signal.bump(session=session, team_id=job.team_id)
+
+
+# --- Background tasks (on the project's one Huey instance) -----------------------------------
+
+from leadhub.services.tasks import huey  # noqa: E402  (tasks imports this module back)
+
+
+@huey.task(retries=1, retry_delay=30)
+def run_import_task(job_id: int) -> None:
+    """Run one queued import."""
+    run_import(job_id)
+
+
+@huey.task(retries=1, retry_delay=30)
+def undo_import_task(job_id: int) -> None:
+    """Undo one import."""
+    run_undo(job_id)
