@@ -91,7 +91,26 @@ def _bar(name: str, x: list, y: list, colour: str, hover: str, horizontal: bool 
 
 
 def empty_figure() -> dict:
-    return {"data": [], "layout": _layout()}
+    return finish({"data": [], "layout": _layout()})
+
+
+def finish(figure: dict, *, counts: bool = True) -> dict:
+    """Whole-number ticks when counts are small, and a note instead of an empty grid."""
+    layout = figure["layout"]
+    values = [v for trace in figure["data"] for v in (trace.get("x") if trace.get("orientation") == "h"
+                                                      else trace.get("y") or trace.get("values") or [])
+              if isinstance(v, (int, float))]
+    axis = layout.get("xaxis" if any(t.get("orientation") == "h" for t in figure["data"]) else "yaxis", {})
+    if layout.get("barmode") == "stack" and figure["data"]:
+        values = [sum(column) for column in zip(*[t.get("y") or [] for t in figure["data"]])] or values
+    if counts and values and max(values) < 6 and axis.get("type") != "log" and axis.get("tickformat") != ".0%":
+        axis.update(dtick=1, tickformat="d")
+    if axis.get("type") == "log":
+        axis.update(dtick=1, tickformat="")
+    if not values or not any(values):
+        layout["annotations"] = [{"text": "—", "showarrow": False, "xref": "paper", "yref": "paper",
+                                  "x": 0.5, "y": 0.5, "font": {"size": 28, "color": "#9ca3af"}}]
+    return figure
 
 
 # --- Figures ----------------------------------------------------------------------------------
@@ -109,7 +128,7 @@ def volume_by(frame, key: str, label_column: str, grain: str, tr: Tr) -> tuple[d
     layout = _layout(barmode="stack")
     layout["xaxis"]["type"] = "category"
     layout["xaxis"]["nticks"] = 16
-    return {"data": traces, "layout": layout}, Drill(
+    return finish({"data": traces, "layout": layout}), Drill(
         base={"object": "outreach", "grain": grain}, curve_key=key, curves=[int(k) for k in keys],
         point_key="bucket", points=buckets)
 
@@ -125,7 +144,7 @@ def funnel_figure(frame, tr: Tr) -> tuple[dict, Drill]:
                    "<b>%{x}</b><br>%{fullData.name}: %{y:,}<extra></extra>")
               for column, title, _ in steps]
     points = [{"type": int(t), "channel": c} for t, c in zip(frame["type"], frame["channel"])]
-    return {"data": traces, "layout": _layout(log=True)}, Drill(
+    return finish({"data": traces, "layout": _layout(log=True)}), Drill(
         base={}, curve_specs=[spec for _, _, spec in steps], point_key="_channel", points=points)
 
 
@@ -141,7 +160,7 @@ def grouped_counts(frame, category: str, columns: list[tuple[str, str, dict]], t
                     "<b>%{x}</b><br>%{fullData.name}: %{y:,}<extra></extra>"), horizontal=horizontal)
               for i, (column, title, _) in enumerate(columns)]
     layout = _layout(horizontal=horizontal, height=max(300, 28 * len(categories) + 80) if horizontal else 300)
-    return {"data": traces, "layout": layout}, Drill(
+    return finish({"data": traces, "layout": layout}), Drill(
         base=base, curve_specs=[spec for _, _, spec in columns], point_key=point_key, points=points)
 
 
@@ -155,7 +174,7 @@ def stacked_status(by_status, statuses: list[str], tr: Tr) -> tuple[dict, Drill]
         traces.append(_bar(tr(status), [s or tr("(none)") for s in sources],
                            [int(part.get(s, 0)) for s in sources], PALETTE[i % len(PALETTE)],
                            "<b>%{x}</b><br>%{fullData.name}: %{y:,}<extra></extra>"))
-    return {"data": traces, "layout": _layout(barmode="stack")}, Drill(
+    return finish({"data": traces, "layout": _layout(barmode="stack")}), Drill(
         base={"object": "leads"}, curve_key="status", curves=list(statuses), point_key="lead_source",
         points=sources)
 
@@ -169,7 +188,7 @@ def money_bars(frame, category: str, columns: list[tuple[str, str, dict | None]]
               for i, (column, title, _) in enumerate(columns)]
     layout = _layout(money=currency)
     layout["yaxis"]["title"] = {"text": currency}
-    return {"data": traces, "layout": layout}, Drill(
+    return finish({"data": traces, "layout": layout}, counts=False), Drill(
         base=base, curve_specs=[spec for _, _, spec in columns], point_key=point_key, points=points)
 
 
@@ -184,7 +203,7 @@ def rate_bars(frame, labels: list[str], tr: Tr, *, base: dict, point_key: str, p
          "customdata": custom, "marker": {"color": PALETTE[8]},
          "hovertemplate": "<b>%{x}</b><br>%{fullData.name}: %{y:.1%} (%{customdata[1]:,} / %{customdata[2]:,})<extra></extra>"},
     ]
-    return {"data": traces, "layout": _layout(percent=True)}, Drill(
+    return finish({"data": traces, "layout": _layout(percent=True)}, counts=False), Drill(
         base=base, curve_specs=[{"response": "responded"}, {"response": "positive"}], point_key=point_key,
         points=points)
 
@@ -198,7 +217,7 @@ def outcome_bars(frame, outcomes: dict[str, str], tr: Tr) -> tuple[dict, Drill]:
         part = frame[frame["outcome"] == outcome].set_index("name")["count"]
         traces.append(_bar(tr(label), names, [int(part.get(n, 0)) for n in names], PALETTE[i],
                            "<b>%{x}</b><br>%{fullData.name}: %{y:,}<extra></extra>"))
-    return {"data": traces, "layout": _layout(barmode="stack")}, Drill(
+    return finish({"data": traces, "layout": _layout(barmode="stack")}), Drill(
         base={"object": "outreach", "type": 3}, curve_key="outcome", curves=list(outcomes),
         point_key="user_id", points=users)
 
@@ -211,7 +230,7 @@ def bucket_bars(frame, tr: Tr, *, base: dict, colour: str, labels: dict[str, str
                  "<b>%{x}</b>: %{y:,}<extra></extra>")
     layout = _layout(height=240)
     layout["showlegend"] = False
-    return {"data": [trace], "layout": layout}, Drill(base=base, point_key="bucket", points=list(frame["bucket"]))
+    return finish({"data": [trace], "layout": layout}), Drill(base=base, point_key="bucket", points=list(frame["bucket"]))
 
 
 def report_figure(frame, columns: list[str], chart: str, tr: Tr) -> dict:

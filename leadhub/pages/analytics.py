@@ -12,7 +12,7 @@ from leadhub.components.layout import app_shell, page_title
 from leadhub.state.analytics import DashboardState
 
 TABS = [("Dashboard", "/analytics", "layout-dashboard"), ("Reports", "/analytics/reports", "table"),
-        ("Channel costs", "/analytics/costs", "coins")]
+        ("Channel costs", "/analytics/costs", "wallet")]
 TREND_COLOURS = {"up": "var(--green-11)", "down": "var(--red-11)", "flat": "var(--gray-11)",
                  "none": "var(--gray-11)"}
 
@@ -72,7 +72,8 @@ def numbers_table(headers: list[str], rows: rx.Var, keys: list[str], table_id: s
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(h)) for h in headers])),
             rx.table.body(rx.foreach(rows, lambda row: rx.table.row(
-                *[rx.table.cell(row[k], text_align="left" if i == 0 else "right") for i, k in enumerate(keys)]))),
+                *[rx.table.cell(row[k], text_align="left" if i == 0 else "right", white_space="nowrap")
+                  for i, k in enumerate(keys)]))),
             size="1", variant="ghost", width="100%",
         ),
         overflow_x="auto", width="100%", id=table_id,

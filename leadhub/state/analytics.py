@@ -66,7 +66,8 @@ class AnalyticsFilterState(SessionState):
 
     @rx.var
     def filter_count(self) -> int:
-        return sum(len(getattr(self, name)) for name in CHOICE_LISTS)
+        return (len(self.sel_users) + len(self.sel_types) + len(self.sel_channels) + len(self.sel_sources)
+                + len(self.sel_campaigns))
 
     def _filter(self, session, ctx):
         team = session.get(Team, ctx.team_id)
@@ -290,7 +291,7 @@ class DashboardState(AnalyticsFilterState):
 
     def _kpi(self, kpi: metrics.Kpi, currency: str) -> dict[str, str]:
         if kpi.is_money:
-            value = money(kpi.value or 0, currency)
+            value = f"{kpi.value or 0:,.0f} {currency}"
         elif kpi.is_rate:
             value = _percent(kpi.value)
         else:
@@ -323,8 +324,10 @@ class DashboardState(AnalyticsFilterState):
         if spec is None:
             return
         label = point.get("y") if chart == "reps" else point.get("x")
+        traces = self.figures.get(chart, {}).get("data", [])
+        series = traces[curve].get("name", "") if 0 <= curve < len(traces) and len(traces) > 1 else ""
         self._drill_spec, self.drill_page = spec, 1
-        self.drill_title = str(label if label is not None else "")
+        self.drill_title = " · ".join(str(p) for p in (series, label) if p not in (None, ""))
         return self._load_drill()
 
     @rx.event
