@@ -50,6 +50,8 @@ class Drill:
             if not 0 <= point < len(self.points):
                 return None
             value = self.points[point]
+            if value is None:
+                return None
             if isinstance(value, dict):
                 result.update(value)
             else:
@@ -231,6 +233,21 @@ def bucket_bars(frame, tr: Tr, *, base: dict, colour: str, labels: dict[str, str
     layout = _layout(height=240)
     layout["showlegend"] = False
     return finish({"data": [trace], "layout": layout}), Drill(base=base, point_key="bucket", points=list(frame["bucket"]))
+
+
+def form_funnel(rows: list[dict], tr: Tr) -> tuple[dict, Drill]:
+    """Views → submissions → qualified → converted over every form, as a plotly funnel."""
+    steps = [("views", "Views", None), ("submissions", "Submissions", {}),
+             ("qualified", "Qualified", {"stage": "qualified"}), ("converted", "Converted", {"stage": "converted"})]
+    values = [sum(int(r[key]) for r in rows) for key, _, _ in steps]
+    trace = {"type": "funnel", "y": [tr(label) for _, label, _ in steps], "x": values,
+             "textinfo": "value+percent previous", "marker": {"color": [PALETTE[0], PALETTE[1], PALETTE[5], PALETTE[8]]},
+             "hovertemplate": "<b>%{y}</b>: %{x:,} (%{percentPrevious:.1%})<extra></extra>"}
+    layout = _layout(height=260)
+    layout["yaxis"] = {"automargin": True}
+    layout["showlegend"] = False
+    return finish({"data": [trace], "layout": layout}, counts=False), Drill(
+        base={"object": "leads", "basis": "form"}, point_key="_step", points=[spec for _, _, spec in steps])
 
 
 def report_figure(frame, columns: list[str], chart: str, tr: Tr) -> dict:

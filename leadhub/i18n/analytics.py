@@ -112,6 +112,10 @@ ES: dict[str, str] = {
     "Due today": "Vencen hoy",
     "Next 7 days": "Próximos 7 días",
     "Later": "Más adelante",
+    "Views": "Visitas",
+    "Submissions": "Envíos",
+    "Submission rate": "Tasa de envío",
+    "Form": "Formulario",
     # Drill-down list
     "records": "registros",
     "Close": "Cerrar",

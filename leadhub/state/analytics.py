@@ -148,6 +148,7 @@ class DashboardState(AnalyticsFilterState):
     notes: list[str] = []
     rates_by: str = "type"
     forms_ready: bool = False
+    form_rows: list[dict[str, str]] = []
     loaded: bool = False
     load_ms: int = 0
     _drills: dict[str, dict] = {}
@@ -284,7 +285,15 @@ class DashboardState(AnalyticsFilterState):
 
         self.figures, self._drills = figures, drills
         self.kpis = [self._kpi(k, currency) for k in result.kpis]
-        self.forms_ready = result.forms is not None
+        form_rows = result.forms.rows if result.forms is not None else []
+        self.forms_ready = bool(form_rows)
+        if form_rows:
+            put("forms", charts.form_funnel(form_rows, tr))
+        self.form_rows = [{
+            "name": r["name"], "views": f"{r['views']:,}", "submissions": f"{r['submissions']:,}",
+            "rate": _percent(r["submissions"] / r["views"] if r["views"] else None),
+            "qualified": f"{r['qualified']:,}", "converted": f"{r['converted']:,}",
+        } for r in form_rows]
         self.notes = [f"{tr('Won revenue in other currencies, not included above:')} "
                       + ", ".join(money(v, c) for c, v in sorted(result.other_currencies.items()))
                       ] if result.other_currencies else []

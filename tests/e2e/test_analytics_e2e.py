@@ -83,6 +83,18 @@ def analytics_rows(live_app):
             for m in (month, (month - timedelta(days=1)).replace(day=1)):
                 session.add(ChannelCost(team_id=team_id, month=m, type=kind, channel=channel,
                                         amount=Decimal(amount), currency="EUR"))
+        try:
+            from leadhub.services import forms
+        except ImportError:
+            forms = None
+        if forms is not None:
+            form = forms.WebForm(team_id=team_id, key="e2e-analytics-form", name="Formulario e2e")
+            session.add(form)
+            session.flush()
+            session.add(forms.FormViewDay(team_id=team_id, form_id=form.id, day=date.today(), views=120))
+            for lead in leads[:12]:
+                session.add(forms.FormSubmission(team_id=team_id, form_id=form.id, lead_id=lead.id,
+                                                 submitted_at=lead.created_at))
         session.commit()
     return {"reps": reps}
 
@@ -144,6 +156,8 @@ def test_manager_filters_the_dashboard_and_drills_into_a_bar(page, live_app, ana
 
     page.click("#filter-clear")
     page.wait_for_function("() => (document.getElementById('chart-volume_type')?.data || []).length === 5",
+                           timeout=15_000)
+    page.wait_for_function("() => (document.getElementById('chart-forms')?.data || []).length === 1",
                            timeout=15_000)
     page.locator("#section-funnel").scroll_into_view_if_needed()
     page.wait_for_timeout(500)

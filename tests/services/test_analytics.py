@@ -253,7 +253,7 @@ def test_kpis_against_the_previous_period(session, team_a, known):
     assert (tiles["pipeline"].value, tiles["pipeline"].previous, tiles["pipeline"].change) == (2000.0, 0.0, None)
     assert (tiles["won_revenue"].value, tiles["won_revenue"].previous) == (1300.0, 0.0)
     assert result.other_currencies == {"USD": 500.0}
-    assert result.forms is None                                   # no web forms feature yet
+    assert result.forms is None or result.forms.rows == []        # no web forms in this team
 
 
 # --- Drill-down lists match the charts -------------------------------------------------------------
@@ -378,3 +378,24 @@ def test_lead_source_and_campaign_filters_reach_outreach_and_deals(session, team
     result = board(session, team_a.manager_ctx, campaign_ids=(known["campC"],))
     assert {k.key: k.value for k in result.kpis}["won_revenue"] == 1000.0
     assert {k.key: k.value for k in result.kpis}["new_leads"] == 1
+
+
+def test_web_form_funnel_from_the_forms_feature(session, team_a, known):
+    """Views → submissions → qualified → converted per form; drill-down lists its leads."""
+    forms = pytest.importorskip("leadhub.services.forms")
+
+    form = forms.WebForm(team_id=team_a.team.id, key="analytics-form-1", name="Contacto web")
+    session.add(form)
+    session.flush()
+    session.add(forms.FormViewDay(team_id=team_a.team.id, form_id=form.id, day=date(2026, 3, 24), views=40))
+    session.add(forms.FormViewDay(team_id=team_a.team.id, form_id=form.id, day=date(2026, 2, 1), views=99))
+    for lead_key, at, created in (("L1", utc(2026, 3, 23, 8, 0), True), ("L2", utc(2026, 3, 24, 8, 0), True),
+                                  ("L4", utc(2026, 3, 25, 8, 0), False), ("L5", utc(2026, 3, 22, 22, 59), True)):
+        session.add(forms.FormSubmission(team_id=team_a.team.id, form_id=form.id, lead_id=known[lead_key],
+                                         created_lead=created, submitted_at=at))
+    session.commit()
+    result = board(session, team_a.manager_ctx)
+    assert result.forms.rows == [{"form_id": form.id, "name": "Contacto web", "views": 40, "submissions": 3,
+                                  "qualified": 2, "converted": 1}]   # L5 came in the day before
+    assert drill_total(session, team_a.manager_ctx, {"object": "leads", "basis": "form"}) == 2
+    assert drill_total(session, team_a.manager_ctx, {"object": "leads", "basis": "form", "stage": "converted"}) == 1

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select as sa_select
 from sqlmodel import Session, select
 
+from leadhub.services.analytics import forms as form_stats
 from leadhub.services.analytics import metrics
 from leadhub.services.analytics.filters import (
     AnalyticsFilter,
@@ -101,7 +102,7 @@ def _outreach_conditions(sc: Scope, spec: dict) -> list:
     return conditions
 
 
-def _lead_conditions(sc: Scope, spec: dict) -> list:
+def _lead_conditions(session: Session, sc: Scope, spec: dict) -> list:
     basis = spec.get("basis", "created")
     if basis == "created":
         conditions = list(lead_where(sc))
@@ -118,10 +119,14 @@ def _lead_conditions(sc: Scope, spec: dict) -> list:
         member = sa_select(CampaignMember.lead_id).where(
             CampaignMember.team_id == sc.team_id, CampaignMember.campaign_id == _int(spec, "campaign_id"))
         conditions = [*lead_where(sc, dated=False), Lead.id.in_(member)]
+    elif basis == "form":
+        form_id = _int(spec, "form_id") if "form_id" in spec else None
+        ids = form_stats.lead_ids(session=session, sc=sc, form_id=form_id)
+        conditions = [*lead_where(sc, dated=False), Lead.id.in_(ids)]
     else:
         raise _bad("basis")
     for key, value in spec.items():
-        if key in ("object", "basis", "campaign_id") or (key == "user_id" and basis == "touched"):
+        if key in ("object", "basis", "campaign_id", "form_id") or (key == "user_id" and basis == "touched"):
             continue
         if key == "lead_source":
             conditions.append(Lead.lead_source == str(value))
@@ -224,7 +229,7 @@ def drilldown(*, session: Session, ctx: TeamContext, flt: AnalyticsFilter, spec:
         order = (Outreach.occurred_at.desc(), Outreach.id.desc())
         count_from, joins = Outreach, []
     elif kind == "leads":
-        conditions = _lead_conditions(sc, spec)
+        conditions = _lead_conditions(session, sc, spec)
         base = select(Lead, owner).select_from(Lead).outerjoin(User, User.id == Lead.owner_id)
         order = (Lead.created_at.desc(), Lead.id.desc())
         count_from, joins = Lead, []

@@ -1,8 +1,8 @@
 """The web-form funnel (views → submissions → qualified → converted), against the smallest
-interface the forms feature has to offer: web forms do not exist yet (issue 7), so until a
-provider is registered the dashboard says "no forms yet" instead of showing zeros.
+interface the forms feature has to offer; until a provider is registered (or while the team
+has no forms) the dashboard says "no forms yet" instead of showing zeros.
 
-The forms feature registers a provider with `register_provider(fn)`; `fn(session=, sc=)`
+The forms feature (services/forms.py) registers a provider with `register_provider(fn)`; `fn(session=, sc=)`
 returns one `FormCounts` per form with its views and submissions in the scope's range and the
 ids of the leads those submissions created. Qualified and converted are counted here from those
 leads, with the same definitions as the lead-source chart.
@@ -39,6 +39,14 @@ _provider: Callable[..., list[FormCounts]] | None = None
 def register_provider(provider: Callable[..., list[FormCounts]] | None) -> None:
     global _provider
     _provider = provider
+
+
+def lead_ids(*, session: Session, sc: Scope, form_id: int | None = None) -> list[int]:
+    """Leads created by submissions in the range (one form's, or every form's)."""
+    if _provider is None:
+        return []
+    return [lead_id for form in _provider(session=session, sc=sc)
+            if form_id is None or form.form_id == form_id for lead_id in form.lead_ids]
 
 
 def funnel(*, session: Session, sc: Scope) -> FormFunnel | None:
