@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from leadhub.components.scoring import scoring_card
+from leadhub.components.scoring import predictive_card, scoring_card
 
 
 def nurturing_settings() -> rx.Component:
     """Scoring rules and thresholds (more nurturing settings join here)."""
-    return rx.fragment(scoring_card())
+    return rx.fragment(scoring_card(), predictive_card())

@@ -7,7 +7,7 @@ import reflex as rx
 from leadhub.components.forms import field_error
 from leadhub.components.i18n import t, t_value
 from leadhub.services.models import LeadStatus
-from leadhub.state.scoring import ScorePanelState, ScoringSettingsState
+from leadhub.state.scoring import PredictiveSettingsState, ScorePanelState, ScoringSettingsState
 
 S = ScoringSettingsState
 RATINGS = ["Hot", "Warm", "Cold"]
@@ -216,5 +216,55 @@ def score_panel() -> rx.Component:
             spacing="2", align="center", margin_top="0.5em")),
         rx.text(P.thresholds, " ", rx.cond(P.scored_at != "", rx.fragment(t("Scored"), " ", P.scored_at)),
                 size="1", color_scheme="gray", margin_top="0.5em"),
+        rx.divider(margin_y="0.75em"),
+        rx.hstack(rx.text(t("Likelihood to convert"), weight="medium", size="2"),
+                  rx.cond(P.likelihood != "", rx.heading(P.likelihood, size="5", id="lead-likelihood")),
+                  spacing="3", align="center"),
+        rx.cond(
+            P.likelihood != "",
+            rx.hstack(rx.foreach(P.factors, lambda f: rx.badge(
+                rx.cond(f["positive"] != "", "↑ ", "↓ "), f["text"],
+                color_scheme=rx.cond(f["positive"] != "", "green", "red"), variant="soft")),
+                spacing="2", wrap="wrap", margin_top="0.25em", id="likelihood-factors"),
+            rx.text(P.prediction_note, size="1", color_scheme="gray", id="likelihood-note"),
+        ),
         width="100%", on_mount=P.load, id="score-panel",
+    )
+
+
+def predictive_card() -> rx.Component:
+    """How well the learned model predicts conversions, measured on leads it never saw."""
+    D = PredictiveSettingsState
+    info = D.info
+    return rx.card(
+        rx.hstack(
+            rx.heading(t("Likelihood to convert"), size="4"),
+            rx.spacer(),
+            rx.cond(D.is_admin, rx.button(
+                rx.cond(D.training, rx.spinner(size="1"), rx.icon("refresh-cw", size=14)),
+                t("Retrain now"), size="1", variant="soft", on_click=D.retrain,
+                disabled=D.training, id="retrain-model")),
+            width="100%", align="center",
+        ),
+        rx.text(t("Learned from this team's converted and lost leads; retrained every week."),
+                size="2", color_scheme="gray", margin_y="0.5em"),
+        rx.match(
+            info["status"],
+            ("ready", rx.vstack(
+                rx.hstack(rx.text(t("Accuracy (AUC on held-out leads):"), size="2"),
+                          rx.heading(info["auc"], size="4", id="model-auc"),
+                          rx.text("(", info["held_out"], " ", t("leads held out"), ")", size="1",
+                                  color_scheme="gray"), spacing="2", align="center"),
+                rx.text(t("Trained on"), " ", info["converted"], " ", t("converted"), " · ",
+                        info["lost"], " ", t("lost"), " · ", info["trained"], size="1",
+                        color_scheme="gray"),
+                rx.text(t("0.5 is a coin toss, 1.0 is perfect."), size="1", color_scheme="gray"),
+                spacing="1")),
+            ("too_little_history", rx.callout.root(
+                rx.callout.icon(rx.icon("info")), rx.callout.text(info["note"], id="model-note"),
+                color_scheme="amber", size="1")),
+            ("failed", rx.callout.root(rx.callout.text(info["note"]), color_scheme="red", size="1")),
+            rx.text(t("Not trained yet."), size="2", color_scheme="gray"),
+        ),
+        width="100%", on_mount=D.load, id="predictive-card",
     )

@@ -83,4 +83,20 @@ ES: dict[str, str] = {
     "has an e-mail": "tiene correo", "has a phone": "tiene teléfono",
     "has a company": "tiene empresa", "has a website": "tiene web",
     "touches": "contactos", "replies": "respuestas", "completed activities": "actividades completadas",
+    "Likelihood to convert": "Probabilidad de conversión",
+    "Retrain now": "Reentrenar ahora",
+    "Learned from this team's converted and lost leads; retrained every week.":
+        "Aprendido de los prospectos convertidos y perdidos del equipo; se reentrena cada semana.",
+    "Accuracy (AUC on held-out leads):": "Precisión (AUC en prospectos reservados):",
+    "leads held out": "prospectos reservados",
+    "Trained on": "Entrenado con",
+    "converted": "convertidos",
+    "lost": "perdidos",
+    "0.5 is a coin toss, 1.0 is perfect.": "0,5 es lanzar una moneda, 1,0 es perfecto.",
+    "Not trained yet.": "Todavía sin entrenar.",
+    "Not trained yet: an admin can train it in Settings.":
+        "Todavía sin entrenar: un administrador puede entrenarlo en Configuración.",
+    "Too little history to predict: it needs {n} converted and {n} lost leads; the team has {converted} converted and {lost} lost.":
+        "Poco historial para predecir: hacen falta {n} prospectos convertidos y {n} perdidos; el "
+        "equipo tiene {converted} convertidos y {lost} perdidos.",
 }

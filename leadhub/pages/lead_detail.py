@@ -11,6 +11,7 @@ from leadhub.components.layout import app_shell
 from leadhub.components.lead_form import RATINGS, STATUSES, lead_dialog, rating_badge, status_badge
 from leadhub.components.merge_dialog import merge_dialog
 from leadhub.components.outreach_form import log_outreach_button, outreach_dialog
+from leadhub.components.scoring import score_panel
 from leadhub.services.activities import STATUSES as ACTIVITY_STATUSES
 from leadhub.services.activities import TYPES as ACTIVITY_TYPES
 from leadhub.state.duplicates import MergeState
@@ -402,7 +403,8 @@ def lead_detail_page() -> rx.Component:
                         rx.tabs.content(rx.box(details(), padding_top="1em"), value="details"),
                         default_value="timeline", width="100%",
                     ),
-                    rx.vstack(activities_card(), campaigns_card(), documents_card(), spacing="3", width="100%"),
+                    rx.vstack(score_panel(), activities_card(), campaigns_card(), documents_card(),
+                              spacing="3", width="100%"),
                     columns=rx.breakpoints(initial="1", md="3fr 2fr"),
                     spacing="5", width="100%",
                 ),

@@ -9,11 +9,11 @@ from typing import Any
 import reflex as rx
 
 from leadhub.i18n import translate
-from leadhub.services import custom_fields, scoring
+from leadhub.services import custom_fields, predictive, scoring
 from leadhub.services.db import session_scope
 from leadhub.services.display import local_time
 from leadhub.services.errors import LeadHubError, NotAuthenticated
-from leadhub.services.models import LeadStatus
+from leadhub.services.models import LeadStatus, Role
 from leadhub.state.session import SessionState, handles_errors
 
 POLL_SECONDS = 0.5
@@ -247,6 +247,9 @@ class ScorePanelState(SessionState):
     lines: list[dict[str, str]] = []
     scored_at: str = ""
     thresholds: str = ""
+    likelihood: str = ""
+    factors: list[dict[str, str]] = []
+    prediction_note: str = ""
 
     @rx.event
     def load(self):
@@ -272,6 +275,22 @@ class ScorePanelState(SessionState):
             if explanation.scored_at else ""
         self.thresholds = translate("Hot from {hot} points, Warm from {warm}.", self.lang).format(
             hot=explanation.hot, warm=explanation.warm)
+        self._show_prediction(ctx)
+
+    def _show_prediction(self, ctx) -> None:
+        with session_scope() as session:
+            prediction = predictive.lead_prediction(session=session, ctx=ctx, lead_id=self.lead_id)
+            status = predictive.model_status(session=session, ctx=ctx)
+        self.likelihood, self.factors, self.prediction_note = "", [], ""
+        if prediction is not None:
+            self.likelihood = f"{prediction.likelihood}%"
+            self.factors = [{"text": predictive.factor_label(name, self.lang),
+                             "positive": "yes" if effect > 0 else ""}
+                            for name, effect in prediction.factors]
+        elif status.status == "too_little_history":
+            self.prediction_note = too_little_history(status, self.lang)
+        else:
+            self.prediction_note = translate("Not trained yet: an admin can train it in Settings.", self.lang)
 
     @rx.event
     @handles_errors
@@ -284,3 +303,69 @@ class ScorePanelState(SessionState):
 
 
 STATUSES = [s.value for s in LeadStatus]
+
+
+def too_little_history(status: predictive.ModelStatus, lang: str) -> str:
+    return translate("Too little history to predict: it needs {n} converted and {n} lost leads; "
+                     "the team has {converted} converted and {lost} lost.", lang).format(
+        n=status.min_per_class, converted=status.converted, lost=status.lost)
+
+
+class PredictiveSettingsState(SessionState):
+    """Settings → Likelihood to convert: how good the learned model is, and retraining."""
+
+    info: dict[str, str] = {}
+    training: bool = False
+
+    @rx.var
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def _show(self, status: predictive.ModelStatus) -> None:
+        auc = f"{status.auc:.2f}" if status.auc is not None else ""
+        self.info = {
+            "status": status.status, "auc": auc, "held_out": str(status.held_out),
+            "converted": str(status.converted), "lost": str(status.lost),
+            "trained": local_time(status.trained_at, self.team_timezone, "%Y-%m-%d %H:%M")
+            if status.trained_at else "",
+            "note": too_little_history(status, self.lang) if status.status == "too_little_history"
+            else (status.message if status.status == "failed" else ""),
+            "requested": "yes" if status.requested_at else "",
+        }
+
+    @rx.event
+    @handles_errors
+    def load(self):
+        ctx = self._ctx()
+        with session_scope() as session:
+            self._show(predictive.model_status(session=session, ctx=ctx))
+
+    @rx.event
+    @handles_errors
+    def retrain(self):
+        ctx = self._ctx()
+        with session_scope() as session:
+            predictive.request_training(session=session, ctx=ctx)
+        self.training = True
+        return PredictiveSettingsState.run_training
+
+    @rx.event(background=True)
+    async def run_training(self):
+        """Train off the event loop and show the result (the worker's schedule retrains too)."""
+        async with self:
+            token = self.token
+        try:
+            with session_scope() as session:
+                from leadhub.services import auth
+                ctx = auth.resolve_session(session=session, token=token).ctx
+            ctx.require(Role.ADMIN)
+            await asyncio.to_thread(predictive.run_training, ctx.team_id)
+            with session_scope() as session:
+                status = predictive.model_status(session=session, ctx=ctx)
+        except LeadHubError:
+            async with self:
+                self.training = False
+            return
+        async with self:
+            self._show(status)
+            self.training = False

@@ -53,3 +53,52 @@ def test_admin_adds_a_scoring_rule_and_the_team_is_rescored(page, live_app, scre
     with Session(engine_for(live_app.database_url)) as session:
         from leadhub.services.models import Lead
         assert session.get(Lead, lead_id).score == 15 + 15 + 12
+
+
+def _lead(live_app, **fields):
+    from sqlmodel import Session, select
+
+    from leadhub.services import leads
+    from leadhub.services.context import TeamContext
+    from leadhub.services.db import engine_for
+    from leadhub.services.models import User
+
+    with Session(engine_for(live_app.database_url)) as session:
+        rep_id = session.exec(select(User.id).where(User.email == live_app.seed.rep.email)).one()
+        ctx = TeamContext(live_app.seed.extra["team_id"], rep_id, "rep")
+        lead = leads.create_lead(session=session, ctx=ctx, data=fields)
+        session.commit()
+        return lead.id
+
+
+def test_the_lead_page_explains_its_score(page, live_app, screenshot):
+    from playwright.sync_api import expect
+
+    lead_id = _lead(live_app, last_name="Explained", title="Head of Sales", need="Moderate",
+                    budget="2500")
+    sign_in(page, live_app.seed.rep)
+    page.goto(f"/leads/{lead_id}")
+    panel = page.locator("#score-panel")
+    expect(panel.locator("#lead-score")).to_have_text("33")
+    lines = panel.locator(".score-line")
+    expect(lines).to_have_count(3)
+    expect(lines.nth(0)).to_contain_text("+10")
+    expect(lines.nth(0)).to_contain_text("budget ≥ 1,000")
+    expect(lines.nth(1)).to_contain_text("title contains Head")
+    expect(lines.nth(2)).to_contain_text("need is Moderate")
+    expect(panel).to_contain_text("Warm")
+    expect(panel.locator("#likelihood-note")).to_contain_text("Not trained yet")
+    screenshot("lead-score-panel")
+
+
+def test_admin_retrains_and_is_told_there_is_too_little_history(page, live_app, screenshot):
+    from playwright.sync_api import expect
+
+    sign_in(page, live_app.seed.admin)
+    page.goto("/settings")
+    card = page.locator("#predictive-card")
+    card.scroll_into_view_if_needed()
+    page.click("#retrain-model")
+    expect(card.locator("#model-note")).to_contain_text("Too little history to predict", timeout=20_000)
+    expect(card.locator("#model-note")).to_contain_text("needs 15 converted and 15 lost")
+    screenshot("predictive-too-little-history")
