@@ -18,12 +18,15 @@ MADRID = ZoneInfo("Europe/Madrid")
 
 
 def sign_in(page, account):
+    from playwright.sync_api import expect
+
     page.goto("/login")
     page.fill("#email", account.email)
     page.fill("#password", account.password)
     page.click("#login-submit")
     page.wait_for_url(re.compile(r".*/leads$"))
     page.get_by_role("radio", name="EN").click()      # a user's language is kept from earlier tests
+    expect(page.locator("[data-nav=leads]")).to_have_text("Leads")
 
 
 @contextmanager
@@ -118,6 +121,7 @@ def test_rep_logs_each_type_of_outreach_and_sees_it_on_the_timeline(page, live_a
 
     # the response is changed inline
     email = page.locator(".outreach-entry[data-type=email]")
+    expect(page.locator("[data-sonner-toast]")).to_have_count(0, timeout=15_000)   # toasts cover the right
     email.get_by_role("combobox").click()
     page.get_by_role("option", name="Positive", exact=True).click()
     expect(email.get_by_role("combobox")).to_contain_text("Positive")
@@ -174,6 +178,12 @@ def test_contact_page_logs_a_touch_and_links_the_outreach(page, live_app, screen
     expect(page.locator("#contact-last-contacted")).to_contain_text("just now")
     expect(page.locator("#stat-total")).to_have_text("2")
 
+    page.click("#edit-contact")
+    page.fill("#title", "CTO & co-founder")
+    page.click("#contact-save")
+    expect(page.locator("#contact-form")).to_have_count(0)
+    expect(page.get_by_text("CTO & co-founder")).to_be_visible()
+
     page.click("#open-link-outreach")
     expect(page.locator(".link-outreach")).to_have_count(1)             # what was logged for her
     page.get_by_role("radio", name="All team outreach").click()
@@ -182,6 +192,33 @@ def test_contact_page_logs_a_touch_and_links_the_outreach(page, live_app, screen
     expect(page.locator("#contact-attribution")).to_contain_text("Invitation to connect")
     screenshot("contact-page")
     assert origin.id
+
+
+def test_new_contact_from_an_outreach_on_the_timeline(page, live_app, screenshot):
+    from playwright.sync_api import expect
+
+    from leadhub.services import outreach
+
+    with as_member(live_app, live_app.seed.rep.email) as (session, ctx):
+        call = outreach.log_outreach(session=session, ctx=ctx, type="call", phone="+34 699 11 22 33",
+                                     call_outcome="connected", description="Cold call to Pablo",
+                                     occurred_at=local_ago(hours=3))
+    sign_in(page, live_app.seed.rep)
+    page.goto("/outreach")
+    entry = page.locator(f".outreach-entry[data-outreach-id='{call.id}']")
+    entry.get_by_role("button", name="New contact from this outreach").click()
+    page.wait_for_url(re.compile(rf".*/contacts\?from_outreach={call.id}$"))
+    expect(page.locator("#contact-from-outreach")).to_contain_text("Call")
+    expect(page.locator("#phone")).to_have_value("+34699112233")
+    page.fill("#first_name", "Pablo")
+    page.fill("#last_name", "Ortega")
+    screenshot("contact-from-outreach")
+    page.click("#contact-save")
+    expect(page.locator("#contact-form")).to_have_count(0)
+    page.fill("#contact-search", "ortega")
+    expect(page.locator(".contact-row", has_text="Pablo Ortega")).to_contain_text("Call")
+    page.goto("/outreach")
+    expect(entry.locator(".outreach-produced")).to_contain_text("Pablo Ortega")
 
 
 def test_followup_queue_shows_a_quiet_lead_and_snoozes_it(page, live_app, screenshot):
@@ -211,12 +248,16 @@ def test_followup_queue_shows_a_quiet_lead_and_snoozes_it(page, live_app, screen
     expect(quiet).to_have_count(0)
 
     other = page.locator(".followup-row", has_text="Quique Callado")
+    page.get_by_role("radio", name="ES").click()
+    expect(page.locator("h1, h2").filter(has_text="Cola de seguimiento").first).to_be_visible()
+    expect(other).to_contain_text("hace 25 d")
+    expect(other).to_contain_text("Templado")
+    screenshot("followup-spanish")
     other.locator(".log-touch").click()
     page.locator("[data-touch=call]").click()
     expect(other).to_have_count(0)
-    page.get_by_role("radio", name="ES").click()
-    expect(page.locator("h1, h2").filter(has_text="Cola de seguimiento").first).to_be_visible()
-    screenshot("followup-after-snooze")
+    expect(page.locator("#followup-empty")).to_contain_text("Nadie espera")
+    screenshot("followup-empty")
 
 
 def test_admin_sets_the_followup_intervals_in_settings(page, live_app, screenshot):
