@@ -46,10 +46,13 @@ def lead_card(card: rx.Var, status: str) -> rx.Component:
     hot = card.rating == "Hot"
     body = rx.box(
         rx.hstack(
-            rx.el.button(card.name, on_click=BoardState.open_lead(card.id),
+            # a button, not a link: Chromium will not start a drag on a link, even one marked
+            # draggable="false", so grabbing the name would not move the card
+            rx.el.button(card.name, on_click=rx.redirect("/leads/" + card.id),
                          class_name="board-card-name", type="button",
                          style={"all": "unset", "cursor": "pointer", "fontWeight": 600,
-                                "fontSize": "var(--font-size-2)", "overflowWrap": "anywhere"}),
+                                "fontSize": "var(--font-size-2)", "overflowWrap": "anywhere",
+                                "_hover": {"textDecoration": "underline"}}),
             rx.spacer(),
             rx.cond(hot, rx.badge(t("Hot"), color_scheme="red", variant="solid", size="1",
                                   class_name="board-hot")),

@@ -9,12 +9,7 @@ ES: dict[str, str] = {
     "Drop a lead here to convert it.": "Suelta aquí un prospecto para convertirlo.",
     "No leads here.": "No hay prospectos aquí.",
     "All campaigns": "Todas las campañas",
-    "Convert this lead?": "¿Convertir este prospecto?",
     "Convert": "Convertir",
-    "Converting creates the contact, account and deal from this lead.":
-        "Al convertirlo se crean el contacto, la cuenta y la oportunidad a partir de este prospecto.",
-    "Lead conversion is coming soon: until then the lead stays where it was.":
-        "La conversión llegará pronto: hasta entonces el prospecto se queda donde estaba.",
     "{name} moved to {status}.": "{name} movido a {status}.",
     "A teammate changed this lead first; it is now in {status}. Your move was not applied.":
         "Un compañero cambió este prospecto antes; ahora está en {status}. Tu movimiento no se "

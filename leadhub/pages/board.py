@@ -9,7 +9,6 @@ from leadhub.components.board import status_column
 from leadhub.components.conversion_dialog import conversion_dialog as lead_conversion_dialog
 from leadhub.components.i18n import t
 from leadhub.components.layout import app_shell, page_title
-from leadhub.pages.leads import lead_dialog
 from leadhub.services.board import COLUMNS
 from leadhub.services.models import LEAD_SOURCES
 from leadhub.state.board import ANY, BoardState
@@ -49,33 +48,6 @@ def filters() -> rx.Component:
     )
 
 
-def conversion_dialog() -> rx.Component:
-    """Opened by a drop on Converted; nothing changes unless it is confirmed."""
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(t("Convert this lead?")),
-            rx.alert_dialog.description(
-                rx.text(rx.text.strong(BoardState.convert_name)),
-                rx.text(t("Converting creates the contact, account and deal from this lead."),
-                        margin_top="0.5em"),
-                rx.text(t("Lead conversion is coming soon: until then the lead stays where it was."),
-                        margin_top="0.5em"),
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button(t("Cancel"), variant="soft", color_scheme="gray",
-                                                 id="convert-cancel")),
-                rx.button(t("Convert"), disabled=True, id="convert-confirm"),
-                justify="end",
-                spacing="2",
-                margin_top="1em",
-            ),
-            id="convert-dialog",
-        ),
-        open=BoardState.convert_open,
-        on_open_change=BoardState.set_convert_open,
-    )
-
-
 def board_page() -> rx.Component:
     """The status board, live for the whole team."""
     return app_shell(
@@ -99,5 +71,4 @@ def board_page() -> rx.Component:
                style={"position": "absolute", "width": "1px", "height": "1px",
                       "overflow": "hidden", "clipPath": "inset(50%)"}),
         lead_conversion_dialog(on_done=BoardState.close_conversion),
-        lead_dialog(),
     )

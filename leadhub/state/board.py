@@ -332,23 +332,6 @@ class BoardState(SessionState):
         self.convert_lead_id = 0
         self.refresh_count += 1
 
-    @rx.event
-    def set_convert_open(self, is_open: bool):
-        if not is_open:
-            return BoardState.close_conversion
-
-    # --- opening a lead ---------------------------------------------------------------------
-
-    @rx.event
-    async def open_lead(self, lead_id: str):
-        """Open the lead's edit dialog (the leads page's own), with its owner choices."""
-        from leadhub.state.leads import LeadsState
-
-        lead_state = await self.get_state(LeadsState)
-        if not lead_state.owners:
-            lead_state.owners = self.owners
-        return LeadsState.open_edit(lead_id)
-
 
 # --- pushing changes that were not made on a board -------------------------------------------
 

@@ -132,7 +132,7 @@ def test_a_teammates_move_appears_live(browser, live_app, page, screenshot):
         other.close()
 
 
-def test_dropping_on_converted_asks_first_and_cancel_keeps_the_card(page, live_app, screenshot):
+def test_dropping_on_converted_converts_only_when_confirmed(page, live_app, screenshot):
     from playwright.sync_api import expect
 
     (lead,) = add_leads(live_app, "Convertible", status="Qualified")
@@ -141,11 +141,33 @@ def test_dropping_on_converted_asks_first_and_cancel_keeps_the_card(page, live_a
     dialog = page.locator("#convert-dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Convertible")
-    screenshot("board-conversion-dialog")
+    screenshot("board-conversion-dialog", full_page=False)
     page.click("#convert-cancel")
     expect(dialog).to_have_count(0)
     expect(card(page, lead, "Qualified")).to_be_visible()
     expect(card(page, lead, "Converted")).to_have_count(0)
+
+    drop_on_column(page, card(page, lead, "Qualified"), "Converted")
+    expect(dialog).to_be_visible()
+    page.click("#convert-submit")
+    page.click("#convert-done")
+    expect(card(page, lead, "Converted")).to_be_visible()
+
+    # out of Converted is refused with a reason, and the card stays
+    drop_on_column(page, card(page, lead, "Converted"), "New")
+    expect(page.get_by_text("cannot be moved out of Converted")).to_be_visible()
+    expect(card(page, lead, "Converted")).to_be_visible()
+    expect(card(page, lead, "New")).to_have_count(0)
+
+
+def test_clicking_a_card_opens_the_lead(page, live_app):
+    from playwright.sync_api import expect
+
+    (lead,) = add_leads(live_app, "Abrible")
+    open_board(page, live_app)
+    card(page, lead, "New").get_by_role("button", name="Abrible").click()
+    page.wait_for_url(re.compile(rf".*/leads/{lead}$"))
+    expect(page.get_by_text("Abrible").first).to_be_visible()
 
 
 def test_a_stale_move_is_refused_and_the_card_shows_where_it_is(page, live_app):
