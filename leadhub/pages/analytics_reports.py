@@ -32,28 +32,33 @@ def _select(name: str, value: rx.Var, options, on_change, *, with_none: bool = F
                           value=value, on_change=on_change)
 
 
+def control(label: str, widget: rx.Component) -> rx.Component:
+    """A labelled control that keeps its own width, so the builder reads as one row."""
+    return rx.vstack(rx.text(t(label), size="2", weight="medium"), widget, spacing="1")
+
+
 def builder() -> rx.Component:
     s = ReportsState
     choice = lambda name: (lambda v: s.set_choice(name, v))  # noqa: E731
     return rx.card(rx.hstack(
-        labelled("Record type", _select("r_object", s.r_object, OBJECT_LABELS, s.set_object)),
-        labelled("Group by", rx.hstack(
+        control("Record type", _select("r_object", s.r_object, OBJECT_LABELS, s.set_object)),
+        control("Group by", rx.hstack(
             _select("r_group1", s.r_group1, s.group_options, choice("r_group1")),
             rx.cond(s.group1_has_grain, _select("r_grain1", s.r_grain1, GRAIN_LABELS, choice("r_grain1"))),
             spacing="1")),
-        labelled("Then by", rx.hstack(
+        control("Then by", rx.hstack(
             _select("r_group2", s.r_group2, s.group_options, choice("r_group2"), with_none=True),
             rx.cond(s.group2_has_grain, _select("r_grain2", s.r_grain2, GRAIN_LABELS, choice("r_grain2"))),
             spacing="1")),
-        labelled("Measure", rx.hstack(
+        control("Measure", rx.hstack(
             _select("r_measure", s.r_measure, MEASURE_LABELS, choice("r_measure")),
             rx.cond(s.r_measure != "count",
                     _select("r_measure_field", s.r_measure_field, s.number_options, choice("r_measure_field"),
                             with_none=True)),
             spacing="1")),
-        labelled("Date range applies to", _select("r_date_field", s.r_date_field, s.date_options,
+        control("Date range applies to", _select("r_date_field", s.r_date_field, s.date_options,
                                                   choice("r_date_field"))),
-        labelled("Chart", _select("r_chart", s.r_chart, CHART_LABELS, choice("r_chart"))),
+        control("Chart", _select("r_chart", s.r_chart, CHART_LABELS, choice("r_chart"))),
         spacing="4", wrap="wrap", align="end",
     ), width="100%", margin_bottom="1em")
 
@@ -137,8 +142,8 @@ def reports_page() -> rx.Component:
 def cost_form() -> rx.Component:
     errors = CostsState.field_errors
     return rx.form(
-        rx.hstack(
-            text_field("Month", "month", errors, type_="month"),
+        rx.grid(
+            text_field("Month", "month", errors, default=CostsState.default_month, type_="month"),
             labelled("Outreach type", rx.select.root(
                 rx.select.trigger(id="type", min_width="9em"),
                 rx.select.content(*[rx.select.item(t(TYPE_LABELS[k]), value=str(int(k))) for k in OutreachType]),
@@ -152,7 +157,7 @@ def cost_form() -> rx.Component:
             text_field("Currency", "currency", errors, default=CostsState.team_currency),
             text_field("Note", "note", errors, placeholder="Upwork connects"),
             rx.button(t("Save"), type="submit", id="cost-save"),
-            spacing="3", align="end", wrap="wrap",
+            columns=rx.breakpoints(initial="2", md="7"), spacing="3", align_items="end", width="100%",
         ),
         on_submit=CostsState.save, reset_on_submit=False, key=CostsState.form_key, id="cost-form",
     )

@@ -228,6 +228,7 @@ class CostsState(SessionState):
     field_errors: dict[str, str] = {}
     form_type: str = str(int(OutreachType.PLATFORM))
     form_key: int = 0
+    default_month: str = ""
 
     @rx.var
     def channel_choices(self) -> list[str]:
@@ -249,7 +250,8 @@ class CostsState(SessionState):
                 from leadhub.services import teamtime
                 from leadhub.services.models import Team
 
-                self.year = teamtime.local_today(session.get(Team, ctx.team_id)).year
+                today = teamtime.local_today(session.get(Team, ctx.team_id))
+                self.year, self.default_month = today.year, f"{today:%Y-%m}"
             found = costs.list_costs(session=session, ctx=ctx, year=self.year)
         self.rows = [{"id": str(c.id), "month": f"{c.month:%Y-%m}", "type": self.tr(TYPE_LABELS[OutreachType(c.type)]),
                       "channel": c.channel or self.tr("All"), "amount": money(c.amount, c.currency),

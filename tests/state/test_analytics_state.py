@@ -119,7 +119,7 @@ def test_every_analytics_text_has_spanish():
 
     root = Path(__file__).resolve().parents[2] / "leadhub"
     texts = set()
-    calls = {"t": 1, "section": 2, "multi_select": 1, "labelled": 1, "text_field": 1, "page_title": 1}
+    calls = {"t": 1, "section": 2, "multi_select": 1, "labelled": 1, "text_field": 1, "page_title": 1, "control": 1}
     for path in [root / "pages" / "analytics.py", root / "pages" / "analytics_reports.py",
                  root / "components" / "analytics_filters.py"]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
