@@ -6,5 +6,5 @@ from leadhub.services.notifications import models as notification_models  # noqa
 from leadhub.services import team_signal  # noqa: F401  (board live-update counter)
 from leadhub.services import custom_fields, merge, saved_views  # noqa: F401  (lead fields, merges, list views)
 from leadhub.services.analytics import models as analytics_models  # noqa: F401  (channel costs, saved reports)
-from leadhub.services import predictive, scoring  # noqa: F401  (scoring rules and jobs, predictions)
+from leadhub.services import predictive, scoring, segments  # noqa: F401  (scoring, predictions, segments)
 from leadhub.services import forms, imports  # noqa: F401  (web forms, CSV imports)
