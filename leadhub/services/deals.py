@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import asc, desc, func
 from sqlmodel import Session, select
 
-from leadhub.services import events
+from leadhub.services import events, webhooks
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import NotFound, ValidationFailed
 from leadhub.services.models import (
@@ -259,6 +259,8 @@ def create_deal(*, session: Session, ctx: TeamContext, deal_in: DealCreate) -> D
     deal = Deal(team_id=ctx.team_id, **clean)
     session.add(deal)
     session.flush()
+    webhooks.record_if_followed(session=session, ctx=ctx, event="deal.created",
+                                payload={"deal_id": deal.id})
     if outreach is not None:
         events.record(session=session, ctx=ctx, name=events.LEAD_ACQUIRED,
                       payload=lead_acquired_payload(session, ctx, team, deal, outreach),

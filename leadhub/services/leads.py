@@ -18,6 +18,7 @@ from sqlalchemy import asc, delete, desc, func, or_, update
 from sqlmodel import Session, select
 
 from leadhub.services import custom_fields, scoring
+from leadhub.services import webhooks
 from leadhub.services.auth import normalise_email
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
@@ -246,6 +247,8 @@ def create_lead(*, session: Session, ctx: TeamContext, data: dict[str, Any]) -> 
     session.flush()
     session.add(LeadStatusHistory(team_id=ctx.team_id, lead_id=lead.id, from_status=None,
                                   to_status=lead.status, changed_by=ctx.user_id))
+    webhooks.record_if_followed(session=session, ctx=ctx, event="lead.created",
+                                payload={"lead_id": lead.id})
     lead_changed(session=session, lead=lead)
     scoring.rescore_lead(session=session, ctx=ctx, lead=lead, changes=clean)
     session.flush()

@@ -17,6 +17,7 @@ kept as failed for Settings to show and retry.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -134,12 +135,24 @@ class _Skip(Exception):
     pass
 
 
+# Channels kept outside notification_channel (outgoing webhooks: "webhook:<id>") register
+# here by prefix: prepare(session, notification, event, team) -> (notifier, text), or None
+# when the destination was turned off or removed.
+PREPARERS: dict[str, Callable[..., tuple[Notifier, str] | None]] = {}
+
+
 def _prepare(engine: Engine, notification_id: int) -> tuple[Notifier, str]:
     """The notifier and rendered text for a claimed notification (read-only)."""
     with Session(engine) as session:
         notification = session.get(Notification, notification_id)
         event = session.get(DomainEvent, notification.event_id)
         team = session.get(Team, notification.team_id)
+        preparer = PREPARERS.get(notification.channel.split(":", 1)[0])
+        if preparer is not None:
+            prepared = preparer(session, notification, event, team)
+            if prepared is None:
+                raise _Skip(f"The {notification.channel} destination was turned off or removed.")
+            return prepared
         channel = session.exec(select(NotificationChannel).where(
             NotificationChannel.team_id == notification.team_id,
             NotificationChannel.kind == notification.channel)).first()
