@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import phonenumbers
 from rapidfuzz import fuzz, process
 from sqlalchemy import or_
@@ -122,22 +123,23 @@ def name_score(a: str, b: str) -> float:
     if a == b:
         return 100.0
     score = fuzz.token_sort_ratio(a, b)
-    if min(len(a.split()), len(b.split())) >= 2:
+    if min(len(set(a.split())), len(set(b.split()))) >= 2:  # "martin martin" is one word
         score = max(score, fuzz.token_set_ratio(a, b))
     if score < NAME_THRESHOLD and (" " in a and " " in b) and _has_initial(a + " " + b):
         a2, b2 = _expand_initials(a, b), _expand_initials(b, a)
         if (a2, b2) != (a, b):
             score = max(score, fuzz.token_sort_ratio(a2, b2),
-                        fuzz.token_set_ratio(a2, b2) if min(len(a2.split()), len(b2.split())) >= 2 else 0)
+                        fuzz.token_set_ratio(a2, b2) if min(len(set(a2.split())), len(set(b2.split()))) >= 2 else 0)
     return float(score)
 
 
 def company_score(a: str, b: str) -> float:
+    """How alike two company keys are: typos and word order, but "acme" is not "acme software"."""
     if not a or not b:
         return 0.0
     if a == b:
         return 100.0
-    return float(max(fuzz.ratio(a, b), fuzz.token_set_ratio(a, b) if min(len(a), len(b)) >= 4 else 0))
+    return float(max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)))
 
 
 @dataclass(frozen=True)
@@ -287,13 +289,15 @@ class DuplicateIndex:
         the whole company), so a common surname never means scoring the whole team."""
         name_buckets = [self.by_name_word.get(w, _EMPTY) for w in _words(n_key)]
         if c_key:
-            candidates = set(self.by_company.get(c_key, _EMPTY))
-            company_buckets = sorted((self.by_company_word.get(w, _EMPTY) for w in _words(c_key)), key=len)
-            # the company's rarest words: "acme" narrows far more than "software"
-            company_buckets = company_buckets[:1] + [b for b in company_buckets[1:2] if len(b) <= COMMON_WORD]
+            # a similar name shares a word with it ("j perez" / "jose perez garcia"); at the same
+            # company, or one sharing the company's rarest word ("acme", never "software")
+            companies = [self.by_company.get(c_key, _EMPTY)]
+            words = sorted((self.by_company_word.get(w, _EMPTY) for w in _words(c_key)), key=len)
+            companies += [b for b in words[:2] if len(b) <= COMMON_WORD] or words[:1]
+            candidates: set[int] = set()
             for names in name_buckets:
-                for companies in company_buckets:
-                    candidates |= names & companies
+                for bucket in companies:
+                    candidates |= names & bucket
         elif len(name_buckets) >= 2:
             candidates = set.intersection(self.no_company, *name_buckets)
         else:
@@ -316,9 +320,11 @@ class DuplicateIndex:
                     yield (entry.lead_id, "name_company",
                            f"Similar name and company: {entry.name} at {entry.company} "
                            f"({round(min(score, c_score))}%)", min(score, c_score))
-            elif not c_key and not entry.company_key and score >= NAME_ONLY_THRESHOLD:
-                yield (entry.lead_id, "name", f"Same name, no company: {entry.name} ({round(score)}%)",
-                       score - 10)
+            elif not c_key and not entry.company_key:
+                whole = fuzz.token_sort_ratio(n_key, entry.name_key)
+                if whole >= NAME_ONLY_THRESHOLD:
+                    yield (entry.lead_id, "name", f"Same name, no company: {entry.name} ({round(whole)}%)",
+                           whole - 10)
 
 
 _EMPTY: frozenset[int] = frozenset()
@@ -333,35 +339,49 @@ def _region(session: Session, ctx: TeamContext) -> str:
     return (team.country if team else "US") or "US"
 
 
+def _like(word: str):
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Lead.search_text.like(f"%{escaped}%", escape="\\")
+
+
 def find_duplicates(*, session: Session, ctx: TeamContext, data: dict[str, Any],
                     exclude_lead_id: int | None = None, limit: int = 10) -> list[Match]:
-    """Likely duplicates of one lead (form input, an API body or a stored lead's values)."""
+    """Likely duplicates of one lead (form input, an API body or a stored lead's values).
+
+    Candidates come from indexed queries: the same e-mail, the same phone or mobile, and
+    leads whose search text holds the longest word of the name and (with a company) the
+    longest word of the company; the matcher then decides."""
     region = _region(session, ctx)
     index = DuplicateIndex(region=region)
-    conditions = []
+    columns = (Lead.id, Lead.first_name, Lead.last_name, Lead.company, Lead.email, Lead.phone, Lead.mobile)
+    scope = [Lead.team_id == ctx.team_id]
+    if exclude_lead_id:
+        scope.append(Lead.id != exclude_lead_id)
+    queries = []
     e_key = email_key(data.get("email"))
     if e_key:
-        conditions.append(Lead.email == e_key)
+        queries.append(select(*columns).where(*scope, Lead.email == e_key))
     phones = [k for k in (phone_key(data.get("phone"), region), phone_key(data.get("mobile"), region)) if k]
     if phones:
-        conditions += [Lead.phone.in_(phones), Lead.mobile.in_(phones)]
-    n_key = name_key(data.get("first_name"), data.get("last_name"))
-    words = sorted((w for w in n_key.split() if len(w) >= 3), key=len, reverse=True)[:2]
-    for word in words:
-        conditions.append(Lead.search_text.like(f"%{word}%"))
-    c_key = company_key(data.get("company"))
-    if c_key:
-        conditions.append(Lead.search_text.like(f"%{max(c_key.split(), key=len)}%"))
-    if not conditions:
-        return []
-    statement = (select(Lead.id, Lead.first_name, Lead.last_name, Lead.company, Lead.email,
-                        Lead.phone, Lead.mobile)
-                 .where(Lead.team_id == ctx.team_id, or_(*conditions))
-                 .order_by(Lead.id.desc()).limit(MAX_CANDIDATES))
-    if exclude_lead_id:
-        statement = statement.where(Lead.id != exclude_lead_id)
-    for row in session.exec(statement):
-        index.add(*row)
+        queries.append(select(*columns).where(*scope, Lead.phone.in_(phones)))
+        queries.append(select(*columns).where(*scope, Lead.mobile.in_(phones)))
+    name_words = sorted((w for w in name_key(data.get("first_name"), data.get("last_name")).split()
+                         if len(w) >= 3), key=len, reverse=True)
+    company_words = sorted(company_key(data.get("company")).split(), key=len, reverse=True)
+    if name_words:
+        # a company word (any of three, for typos) with the name's longest word, else two name
+        # words; ids only, so the scan stays on the covering search index
+        if company_words:
+            conditions = [_like(name_words[0]), or_(*(_like(w) for w in company_words[:3]))]
+        else:
+            conditions = [_like(w) for w in name_words[:2]]
+        ids = session.exec(select(Lead.id).where(*scope, *conditions).limit(MAX_CANDIDATES)).all()
+        if ids:
+            queries.append(select(*columns).where(Lead.team_id == ctx.team_id, Lead.id.in_(ids)))
+    for statement in queries:
+        for row in session.exec(statement):
+            if row[0] not in index.entries:
+                index.add(*row)
     return index.find(first_name=data.get("first_name"), last_name=data.get("last_name"),
                       company=data.get("company"), email=data.get("email"), phone=data.get("phone"),
                       mobile=data.get("mobile"), exclude=[exclude_lead_id] if exclude_lead_id else [],
@@ -397,55 +417,132 @@ class GroupPage:
         return max(1, -(-self.total // self.page_size))
 
 
+def _pairs_within(keys: list[str], cutoff: float) -> list[tuple[int, int, float]]:
+    """(i, j, score) of alike keys in one block, scored in C by rapidfuzz (i < j)."""
+    if len(keys) < 2:
+        return []
+    matrix = process.cdist(keys, keys, scorer=fuzz.token_set_ratio, score_cutoff=cutoff, dtype=np.uint8,
+                           workers=-1)
+    rows, cols = np.nonzero(np.triu(matrix, k=1))
+    return [(int(i), int(j), float(matrix[i, j])) for i, j in zip(rows, cols)]
+
+
+def team_duplicate_pairs(index: DuplicateIndex) -> dict[tuple[int, int], list[str]]:
+    """Every matching pair of an indexed team with its reasons, without a lookup per lead:
+    e-mail and phone buckets, names compared within each company (and between companies
+    whose keys are alike), and identical names among leads without a company."""
+    edges: dict[tuple[int, int], list[str]] = defaultdict(list)
+
+    def link(a: int, b: int, reason: str) -> None:
+        pair = (a, b) if a < b else (b, a)
+        if reason not in edges[pair]:
+            edges[pair].append(reason)
+
+    for label, table in (("Same e-mail", index.by_email), ("Same phone", index.by_phone)):
+        for key, ids in table.items():
+            if len(ids) > 1:
+                members = sorted(ids)
+                for i, a in enumerate(members):
+                    for b in members[i + 1:]:
+                        link(a, b, f"{label}: {key}")
+    entries = index.entries
+
+    def compare(left: list[int], right: list[int] | None = None) -> None:
+        if right is None:
+            keys = [entries[i].name_key for i in left]
+            found = [(left[i], left[j]) for i, j, _ in _pairs_within(keys, 75)]
+        else:
+            matrix = process.cdist([entries[i].name_key for i in left], [entries[i].name_key for i in right],
+                                   scorer=fuzz.token_set_ratio, score_cutoff=75, dtype=np.uint8, workers=-1)
+            found = [(left[int(i)], right[int(j)]) for i, j in zip(*np.nonzero(matrix))]
+        for a, b in found:
+            ea, eb = entries[a], entries[b]
+            n_score = name_score(ea.name_key, eb.name_key)
+            if n_score < NAME_THRESHOLD:
+                continue
+            c_score = company_score(ea.company_key, eb.company_key)
+            if c_score >= COMPANY_THRESHOLD:
+                link(a, b, f"Similar name and company: {eb.name} at {eb.company} ({round(min(n_score, c_score))}%)")
+
+    for key, ids in index.by_company.items():
+        compare(sorted(ids))
+    # companies spelled slightly differently: compare their keys within each company word
+    companies_by_word: dict[str, list[str]] = defaultdict(list)
+    for key in index.by_company:
+        for word in _words(key):
+            companies_by_word[word].append(key)
+    seen: set[tuple[str, str]] = set()
+    for word, keys in companies_by_word.items():
+        if len(keys) < 2 or len(keys) > 5000:
+            continue
+        matrix = process.cdist(keys, keys, scorer=fuzz.token_sort_ratio, score_cutoff=COMPANY_THRESHOLD,
+                               dtype=np.uint8, workers=-1)
+        for i, j in zip(*np.nonzero(np.triu(matrix, k=1))):
+            pair = tuple(sorted((keys[int(i)], keys[int(j)])))
+            if pair not in seen:
+                seen.add(pair)
+                compare(sorted(index.by_company[pair[0]]), sorted(index.by_company[pair[1]]))
+    # no company on either side: the same full name
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for lead_id in index.no_company:
+        if len(entries[lead_id].name_key.split()) >= 2:
+            by_name[" ".join(sorted(entries[lead_id].name_key.split()))].append(lead_id)
+    for ids in by_name.values():
+        members = sorted(ids)
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                link(a, b, f"Same name, no company: {entries[b].name}")
+    return edges
+
+
 def duplicate_groups(*, session: Session, ctx: TeamContext, page: int = 1, page_size: int = 20,
                      index: DuplicateIndex | None = None) -> GroupPage:
     """All duplicate groups of the team, largest first; one page of them with member details."""
     index = index or DuplicateIndex.for_team(session=session, ctx=ctx)
+    edges = team_duplicate_pairs(index)
     parent: dict[int, int] = {}
 
     def root(x: int) -> int:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    edge_reasons: dict[tuple[int, int], tuple[str, ...]] = {}
-    for lead_id in list(index.entries):
-        for match in index.matches_of(lead_id):
-            if match.lead_id <= lead_id:
-                continue
-            a, b = root(lead_id), root(match.lead_id)
-            parent.setdefault(lead_id, lead_id)
-            parent.setdefault(match.lead_id, match.lead_id)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-            edge_reasons[(lead_id, match.lead_id)] = match.reasons
+    for a, b in edges:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
     clusters: dict[int, list[int]] = defaultdict(list)
     for lead_id in parent:
         clusters[root(lead_id)].append(lead_id)
+    reasons_of: dict[int, dict[str, None]] = defaultdict(dict)
+    for (a, _b), texts in edges.items():
+        for text in texts:
+            reasons_of[root(a)][text] = None
     ordered = sorted((sorted(ids, reverse=True) for ids in clusters.values() if len(ids) > 1),
                      key=lambda ids: (-len(ids), -ids[0]))
-    page_size = max(1, min(page_size, 100))
+    page_size = max(1, min(page_size, 100_000))
     pages = max(1, -(-len(ordered) // page_size))
     page = max(1, min(page, pages))
     chosen = ordered[(page - 1) * page_size: page * page_size]
     wanted = {i for ids in chosen for i in ids}
     details: dict[int, dict[str, Any]] = {}
-    if wanted:
-        from leadhub.services.models import User
-        rows = session.exec(select(Lead, User.full_name).outerjoin(User, User.id == Lead.owner_id)
-                            .where(Lead.team_id == ctx.team_id, Lead.id.in_(wanted))).all()
-        for lead, owner in rows:
-            details[lead.id] = {"id": lead.id, "name": f"{lead.first_name} {lead.last_name}".strip(),
-                                "company": lead.company, "email": lead.email, "phone": lead.phone,
-                                "mobile": lead.mobile, "status": lead.status, "owner": owner or "",
-                                "created_at": lead.created_at}
+    from leadhub.services.models import User
+    for start in range(0, len(wanted), 900):
+        chunk = list(wanted)[start:start + 900]
+        rows = session.exec(select(Lead.id, Lead.first_name, Lead.last_name, Lead.company, Lead.email,
+                                   Lead.phone, Lead.mobile, Lead.status, Lead.created_at, User.full_name)
+                            .outerjoin(User, User.id == Lead.owner_id)
+                            .where(Lead.team_id == ctx.team_id, Lead.id.in_(chunk))).all()
+        for lead_id, first, last, company, email, phone, mobile, status, created_at, owner in rows:
+            details[lead_id] = {"id": lead_id, "name": f"{first} {last}".strip(), "company": company,
+                                "email": email, "phone": phone, "mobile": mobile, "status": status,
+                                "owner": owner or "", "created_at": created_at}
     groups = []
     for ids in chosen:
         members = tuple(details[i] for i in ids if i in details)
-        id_set = set(ids)
-        reasons = tuple(dict.fromkeys(text for (a, b), texts in edge_reasons.items()
-                                      if a in id_set and b in id_set for text in texts))
+        reasons = tuple(reasons_of[root(ids[0])])
         groups.append(DuplicateGroup(lead_ids=tuple(m["id"] for m in members), members=members,
                                      reasons=reasons))
     return GroupPage(groups=groups, total=len(ordered), page=page, page_size=page_size)

@@ -170,3 +170,21 @@ def test_matcher_is_fast_enough_for_big_imports():
     print(f"\nDuplicateIndex: 100k leads built in {built:.2f} s; 1,000 rows checked in "
           f"{per_thousand:.3f} s ({found} with matches)")
     assert per_thousand < 5.0 and built < 30
+
+
+def test_team_wide_pairs_match_the_row_matcher_on_tricky_names(session, team_a):
+    ctx = team_a.rep_ctx
+    typo_a = make(session, ctx, first_name="Jon", last_name="Smith", company="Acme Software Ltd")
+    typo_b = make(session, ctx, first_name="John", last_name="Smith", company="ACME Sofware")
+    initial = make(session, ctx, first_name="J.", last_name="Smith", company="Acme Software")
+    make(session, ctx, first_name="Joaquín", last_name="Martín", company="Roble SL")
+    make(session, ctx, first_name="Martín", last_name="Martín", company="Roble SL")   # one word twice
+    make(session, ctx, first_name="Ana", last_name="López", company="Roble SL")       # same company only
+    make(session, ctx, first_name="Ana", last_name="López", company="Roble Consulting")  # other company
+    page = dedupe.duplicate_groups(session=session, ctx=ctx)
+    assert [set(g.lead_ids) for g in page.groups] == [{typo_a.id, typo_b.id, initial.id}]
+    assert all(r.startswith("Similar name and company") for r in page.groups[0].reasons)
+    # the per-row matcher agrees
+    found = dedupe.find_duplicates(session=session, ctx=ctx, data={
+        "first_name": "Jon", "last_name": "Smith", "company": "Acme Software Ltd"}, exclude_lead_id=typo_a.id)
+    assert {m.lead_id for m in found} == {typo_b.id, initial.id}
