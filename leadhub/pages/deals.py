@@ -127,8 +127,11 @@ def deal_card(card: rx.Var) -> rx.Component:
                 rx.spacer(), _move_menu(card), width="100%", align="start",
             ),
             rx.cond(card["account"] != "", rx.text(card["account"], size="1", color_scheme="gray")),
-            rx.hstack(rx.text(card["amount"], size="2", weight="bold"), rx.spacer(),
-                      rx.text(card["close_date"], size="1", color_scheme="gray"), width="100%"),
+            rx.text(card["amount"], size="2", weight="bold", white_space="nowrap"),
+            rx.cond(card["close_date"] != "", rx.hstack(
+                rx.icon("calendar", size=12, color="var(--gray-10)"),
+                rx.text(card["close_date"], size="1", color_scheme="gray"),
+                spacing="1", align="center")),
             attribution(card),
             spacing="1", width="100%",
         ),
@@ -149,7 +152,7 @@ def stage_column(stage: str) -> rx.Component:
                 rx.text("+", S.stage_more[stage], " ", t("more"), size="1", color_scheme="gray")),
         spacing="2",
         flex="1",
-        min_width="11.5em",
+        min_width="10em",
         padding="0.5em",
         background="var(--gray-2)",
         border_radius="var(--radius-3)",
@@ -159,7 +162,7 @@ def stage_column(stage: str) -> rx.Component:
 
 
 def pipeline_view() -> rx.Component:
-    return rx.hstack(*[stage_column(stage) for stage in STAGES], spacing="3", align="start",
+    return rx.hstack(*[stage_column(stage) for stage in STAGES], spacing="2", align="start",
                      width="100%", overflow_x="auto", padding_bottom="0.5em", id="pipeline")
 
 
