@@ -42,7 +42,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, delete, insert
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, bindparam, delete, insert, text
 from sqlalchemy import event as sa_event
 from sqlalchemy import update as sa_update
 from sqlalchemy.engine import Engine
@@ -103,7 +103,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                     "comentarios", "observaciones"),
 }
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$"
-_PLAIN_NUMBER = r"^-?\d{1,13}(\.\d{1,2})?$"
+_PLAIN_NUMBER = r"^\d{1,11}(\.\d{1,2})?$"
 _WEB = r"^(https?://)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?(/\S*)?$"
 
 
@@ -578,6 +578,16 @@ def _slow_clean(session: Session, ctx: TeamContext, schema: custom_fields.LeadSc
     return out
 
 
+def _phones(values: Iterable[str], region: str) -> dict[str, tuple[Any, str | None]]:
+    out: dict[str, tuple[Any, str | None]] = {}
+    for value in values:
+        try:
+            out[value] = (leads.normalise_phone(value, region), None)
+        except ValueError as exc:
+            out[value] = (None, str(exc))
+    return out
+
+
 def _custom_slow(spec: custom_fields.FieldSpec, values: Iterable[str]) -> dict[str, tuple[Any, str | None]]:
     out: dict[str, tuple[Any, str | None]] = {}
     for value in values:
@@ -627,7 +637,8 @@ def check_rows(session: Session, ctx: TeamContext, frame: pd.DataFrame, mapping:
         if name == "lead_source":
             continue  # the import's default source fills it
         series = checked.values.get(name)
-        header = next((h for h, t in mapping.items() if t == name), "")
+        header = next((h for h, t in mapping.items()
+                       if t == name or (t == FULL_NAME and name in ("first_name", "last_name"))), "")
         missing = pd.Series(True, index=frame.index) if series is None else series.isna() | (series == "")
         message = "Last name is required." if name == "last_name" else "This field is required."
         fail(missing & ~checked.bad, header or name, message)
@@ -690,8 +701,10 @@ def _check_standard(session, ctx, schema, name: str, raw: pd.Series, empty: pd.S
         todo = ~empty & ~fast
         return _map_slow(raw, todo, _slow_clean(session, ctx, schema, name, raw[todo].unique()), out, header, fail)
     if name in ("phone", "mobile"):
-        todo = ~empty
-        return _map_slow(raw, todo, _slow_clean(session, ctx, schema, name, raw[todo].unique()), out, header, fail)
+        todo = ~empty & (raw.str.len() <= leads.TEXT_LIMITS[name])
+        fail(~empty & ~todo, header, f"Use at most {leads.TEXT_LIMITS[name]} characters.")
+        region = (session.get(Team, ctx.team_id).country or "US")
+        return _map_slow(raw, todo, _phones(raw[todo].unique(), region), out, header, fail)
     limit = leads.TEXT_LIMITS[name]
     too_long = raw.str.len() > limit
     fail(too_long, header, f"Use at most {limit} characters.")
@@ -785,7 +798,9 @@ def _run(engine: Engine, job_id: int) -> ImportProgress:
         model = scoring.load_model(session=session, team_id=job.team_id)
         frame, _, _ = read_table(_source_path(job.id).read_bytes(), encoding=job.encoding,
                                  delimiter=job.delimiter)
+        team = session.get(Team, job.team_id)  # held: the identity map keeps only what is referenced
         checked = check_rows(session, ctx, frame, dict(job.mapping), schema)
+        del team
         _write_errors(job.id, checked.errors)
         index = dedupe.DuplicateIndex.for_team(session=session, ctx=ctx) \
             if options.duplicates != "create" else None
@@ -798,6 +813,7 @@ def _run(engine: Engine, job_id: int) -> ImportProgress:
         session.commit()
     good = frame.index[~checked.bad]
     columns = {name: series.reindex(good) for name, series in checked.values.items()}
+    columns["_search"] = _search_texts(columns, good)
     writer = _Writer(engine=engine, job_id=job_id, team_id=ctx.team_id, ctx=ctx, options=options,
                      schema=schema, model=model, position=(top if top is not None else 1.0) - 1.0)
     for start_at in range(0, len(good), CHUNK_ROWS):
@@ -815,9 +831,23 @@ def _run(engine: Engine, job_id: int) -> ImportProgress:
         return _progress(job)
 
 
+def _search_texts(columns: dict[str, pd.Series], index) -> pd.Series:
+    """leads.search_text_for for every row at once (NFKD, marks dropped, lower case)."""
+    parts = [columns[name].fillna("").astype(str) for name in
+             ("first_name", "last_name", "company", "email", "phone", "mobile", "city") if name in columns]
+    if not parts:
+        return pd.Series("", index=index, dtype=object)
+    joined = parts[0].str.cat(parts[1:], sep=" ") if len(parts) > 1 else parts[0]
+    joined = joined.str.replace(r"\s+", " ", regex=True).str.strip()
+    folded = joined.str.normalize("NFKD").str.replace(r"[\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff]", "",
+                                                      regex=True).str.lower()
+    return folded.str.slice(0, 1000)
+
+
 def _rows_of(columns: dict[str, pd.Series], chunk, options: ImportOptions) -> list[dict[str, Any]]:
     """Plain dicts of lead fields, custom values under "custom_fields"."""
     standard = {k: v.loc[chunk].tolist() for k, v in columns.items() if not k.startswith("cf.")}
+    # "_search" rides along with the standard fields
     custom = {k[3:]: v.loc[chunk].tolist() for k, v in columns.items() if k.startswith("cf.")}
     rows = []
     for i in range(len(chunk)):
@@ -869,10 +899,12 @@ class _Writer:
         skipped = 0
         for row in rows:
             target = None
+            contact = bool(row.get("email") or row.get("phone") or row.get("mobile"))
             if index is not None:
-                matches = index.find(first_name=row.get("first_name"), last_name=row.get("last_name"),
-                                     company=row.get("company"), email=row.get("email"),
-                                     phone=row.get("phone"), mobile=row.get("mobile"), limit=1)
+                names = {} if contact else {"first_name": row.get("first_name"),
+                                            "last_name": row.get("last_name"), "company": row.get("company")}
+                matches = index.find(email=row.get("email"), phone=row.get("phone"), mobile=row.get("mobile"),
+                                     limit=1, **names)
                 if matches and set(matches[0].kinds) & _MATCH_KINDS:
                     target = matches[0].lead_id
             if target is not None and target < 0 and target not in pending:
@@ -882,9 +914,13 @@ class _Writer:
                 row["_index_id"] = self.next_index_id
                 new_rows.append(row)
                 pending[self.next_index_id] = row
-                if index is not None:
-                    index.add(self.next_index_id, row.get("first_name"), row.get("last_name"),
-                              row.get("company"), row.get("email"), row.get("phone"), row.get("mobile"))
+                if index is not None:  # later rows of the file match it the same way
+                    if contact:
+                        index.add(self.next_index_id, None, None, None, row.get("email"), row.get("phone"),
+                                  row.get("mobile"))
+                    else:
+                        index.add(self.next_index_id, row.get("first_name"), row.get("last_name"),
+                                  row.get("company"), None, None, None)
             elif self.options.duplicates == "skip":
                 skipped += 1
             elif target < 0:
@@ -893,6 +929,8 @@ class _Writer:
             else:
                 _merge_update(updates.setdefault(target, {}), row)
         with Session(self.engine, expire_on_commit=False) as session:
+            session.execute(sa_update(ImportJob).where(ImportJob.id == self.job_id)
+                            .values(heartbeat_at=utcnow()))   # the write lock, before ids are reserved
             created = self._insert(session, new_rows)
             updated = self._update(session, updates)
             if created or updated:
@@ -909,45 +947,37 @@ class _Writer:
             self.created_ids[row["_index_id"]] = row["_lead_id"]
 
     def _insert(self, session: Session, rows: list[dict[str, Any]]) -> int:
+        """New leads with ids reserved up front, so one executemany writes each table."""
         if not rows:
             return 0
         now = utcnow()
-        records = []
-        for row in rows:
-            lead = SimpleNamespace(**{c: None for c in _LEAD_COLUMNS})
-            for name in STANDARD_COPY:
-                setattr(lead, name, row.get(name) if row.get(name) is not None else
-                        (None if name == "budget" else ""))
-            lead.status = row.get("status") or LeadStatus.NEW.value
-            lead.custom_fields = row.get("custom_fields") or {}
-            lead.team_id, lead.owner_id = self.team_id, self.options.owner_id or self.ctx.user_id
-            lead.created_at = lead.updated_at = now
-            lead.version, lead.rating_manual, lead.import_id = 1, bool(row.get("rating")), self.job_id
-            self.position -= 1.0
-            lead.position = self.position
-            lead.notes, lead.score = "", 0
-            lead.search_text = leads.search_text_for(lead.first_name, lead.last_name, lead.company,
-                                                     lead.email, lead.phone, lead.mobile, lead.city)
-            facts = {("status_reached", lead.status): [now]}
-            result = scoring.score_lead(self.model, lead, facts, self.schema, now)
-            lead.score = result.score
-            if not lead.rating:
-                lead.rating = result.auto_rating
-            records.append((lead, result))
-        table = Lead.__table__
-        ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                              [{c: getattr(lead, c) for c in _LEAD_COLUMNS if hasattr(lead, c)}
-                               for lead, _ in records]).scalars().all()
+        owner = self.options.owner_id or self.ctx.user_id
+        ids = _reserve_lead_ids(session, len(rows))
+        leads_out, history, scores = [], [], []
         for row, lead_id in zip(rows, ids):
+            values = {name: row.get(name) if row.get(name) is not None else ("" if name != "budget" else None)
+                      for name in STANDARD_COPY}
+            values["status"] = values["status"] or LeadStatus.NEW.value
+            self.position -= 1.0
+            values.update(id=lead_id, team_id=self.team_id, owner_id=owner, custom_fields=row["custom_fields"],
+                          created_at=now, updated_at=now, version=1, rating_manual=bool(values["rating"]),
+                          import_id=self.job_id, position=self.position, notes="", outreach_id=None,
+                          last_contacted_at=None, search_text=row["_search"])
+            result = scoring.score_lead(self.model, SimpleNamespace(**values),
+                                        {("status_reached", values["status"]): [now]}, self.schema, now)
+            values["score"] = result.score
+            values["rating"] = values["rating"] or result.auto_rating
             row["_lead_id"] = lead_id
-        session.execute(insert(LeadStatusHistory.__table__), [
-            {"team_id": self.team_id, "lead_id": lead_id, "from_status": None, "to_status": lead.status,
-             "changed_by": self.ctx.user_id, "changed_at": now} for (lead, _), lead_id in zip(records, ids)])
-        session.execute(insert(scoring.LeadScore.__table__), [
-            {"team_id": self.team_id, "lead_id": lead_id, "score": result.score,
-             "auto_rating": result.auto_rating, "contributions": [c.as_json() for c in result.contributions],
-             "model_version": self.model.version, "scored_at": now}
-            for (_, result), lead_id in zip(records, ids)])
+            leads_out.append(values)
+            history.append({"team_id": self.team_id, "lead_id": lead_id, "from_status": None,
+                            "to_status": values["status"], "changed_by": self.ctx.user_id, "changed_at": now})
+            scores.append({"team_id": self.team_id, "lead_id": lead_id, "score": result.score,
+                           "auto_rating": result.auto_rating,
+                           "contributions": [c.as_json() for c in result.contributions],
+                           "model_version": self.model.version, "scored_at": now})
+        session.execute(insert(Lead.__table__), leads_out)
+        session.execute(insert(LeadStatusHistory.__table__), history)
+        session.execute(insert(scoring.LeadScore.__table__), scores)
         if self.options.campaign_id:
             from leadhub.services.models import CampaignMember
             session.execute(insert(CampaignMember.__table__), [
@@ -956,39 +986,76 @@ class _Writer:
         return len(ids)
 
     def _update(self, session: Session, updates: dict[int, dict[str, Any]]) -> int:
-        """Existing leads take the file's non-empty values; their before-images are kept."""
+        """Existing leads take the file's non-empty values (status excepted: it moves on the
+        board); their before-images are kept for undo; scores are recomputed from the model."""
         if not updates:
             return 0
-        changed_leads = []
-        for lead in session.exec(select(Lead).where(Lead.team_id == self.team_id,
-                                                    Lead.id.in_(list(updates)))).all():
-            if lead.status == LeadStatus.CONVERTED.value:
-                continue
-            changes = updates[lead.id]
+        table = Lead.__table__
+        names = [c for c in _LEAD_COLUMNS if c not in ("team_id",)]
+        rows = session.execute(select(table.c.id, *[table.c[c] for c in names]).where(
+            table.c.team_id == self.team_id, table.c.id.in_(list(updates)),
+            table.c.status != LeadStatus.CONVERTED.value)).all()
+        now = utcnow()
+        changed: list[SimpleNamespace] = []
+        befores: list[dict[str, Any]] = []
+        for row in rows:
+            lead = SimpleNamespace(id=row[0], team_id=self.team_id, **dict(zip(names, row[1:])))
             before: dict[str, Any] = {}
-            for name, value in changes.items():
+            for name, value in updates[lead.id].items():
                 if name == "custom_fields":
                     merged = {**(lead.custom_fields or {}), **value}
                     if merged != (lead.custom_fields or {}):
                         before[name] = dict(lead.custom_fields or {})
                         lead.custom_fields = merged
-                elif name in STANDARD_COPY and value not in (None, "") and getattr(lead, name) != value:
-                    if name == "status":
-                        continue  # a status moves through the board, not through an import
+                elif name in STANDARD_COPY and name != "status" and value not in (None, "") \
+                        and getattr(lead, name) != value:
                     before[name] = _jsonable(getattr(lead, name))
                     setattr(lead, name, value)
-            if not before:
-                continue
-            session.add(ImportBefore(import_id=self.job_id, team_id=self.team_id, lead_id=lead.id,
-                                     before=before))
-            lead.updated_at = utcnow()
-            lead.version = (lead.version or 0) + 1
-            leads.refresh_search_text(lead)
-            changed_leads.append(lead)
-        if changed_leads:
-            session.flush()
-            scoring.rescore_batch(session, self.team_id, changed_leads, self.model, self.schema, utcnow())
-        return len(changed_leads)
+                    if name == "rating":
+                        before.setdefault("rating_manual", lead.rating_manual)
+                        lead.rating_manual = True
+            if before:
+                before.setdefault("score", lead.score)
+                before.setdefault("rating", lead.rating)
+                befores.append({"import_id": self.job_id, "team_id": self.team_id, "lead_id": lead.id,
+                                "before": before})
+                changed.append(lead)
+        if not changed:
+            return 0
+        facts = scoring.behaviour_facts(session, self.team_id, [lead.id for lead in changed], self.model)
+        scores = []
+        for lead in changed:
+            result = scoring.score_lead(self.model, lead, facts.get(lead.id, {}), self.schema, now)
+            lead.score = result.score
+            if not lead.rating_manual:
+                lead.rating = result.auto_rating
+            lead.search_text = leads.search_text_for(lead.first_name, lead.last_name, lead.company,
+                                                     lead.email, lead.phone, lead.mobile, lead.city)
+            lead.updated_at, lead.version = now, (lead.version or 0) + 1
+            scores.append({"_lead": lead.id, "score": result.score, "auto_rating": result.auto_rating,
+                           "contributions": [c.as_json() for c in result.contributions],
+                           "model_version": self.model.version, "scored_at": now})
+        written = [*STANDARD_COPY, "custom_fields", "rating_manual", "score", "search_text", "updated_at",
+                   "version"]
+        session.execute(sa_update(table).where(table.c.id == bindparam("_id"))
+                        .values({c: bindparam(f"v_{c}") for c in written}),
+                        [{"_id": lead.id, **{f"v_{c}": getattr(lead, c) for c in written}} for lead in changed])
+        score_table = scoring.LeadScore.__table__
+        session.execute(delete(score_table).where(score_table.c.lead_id.in_([lead.id for lead in changed])))
+        session.execute(insert(score_table), [
+            {"team_id": self.team_id, "lead_id": s.pop("_lead"), **s} for s in scores])
+        session.execute(insert(ImportBefore.__table__), befores)
+        return len(changed)
+
+
+def _reserve_lead_ids(session: Session, count: int) -> list[int]:
+    """Ids for `count` new leads: from the sequence on PostgreSQL; on SQLite after the highest,
+    which is safe because the caller's transaction already holds the write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        return list(session.execute(text("SELECT nextval(pg_get_serial_sequence('lead', 'id')) "
+                                         "FROM generate_series(1, :n)"), {"n": count}).scalars())
+    top = session.execute(select(func.max(Lead.__table__.c.id))).scalar() or 0
+    return list(range(top + 1, top + count + 1))
 
 
 def _jsonable(value: Any) -> Any:
