@@ -3,6 +3,7 @@ attribution and outreach timeline."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import reflex as rx
@@ -18,6 +19,7 @@ from leadhub.state.outreach import (
     TYPE_LABELS,
     Entry,
     change_response,
+    contact_href,
     lead_href,
     person_name,
     team_members,
@@ -255,8 +257,11 @@ class ContactDetailState(SessionState):
         return int(last) if last.isdigit() else 0
 
     def _entries(self, session, ctx, rows, members) -> list[Entry]:
-        return timeline_entries(session, ctx, rows, tz_name=self.team_timezone, lang=self.lang,
-                                currency=self.team_currency, members=members)
+        """Timeline entries, without the "for <this contact>" chip the page already says."""
+        entries = timeline_entries(session, ctx, rows, tz_name=self.team_timezone, lang=self.lang,
+                                   currency=self.team_currency, members=members)
+        here = contact_href(self.record_id)
+        return [dataclasses.replace(e, targets=[t for t in e.targets if t.href != here]) for e in entries]
 
     @rx.event
     @handles_errors

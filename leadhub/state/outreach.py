@@ -97,7 +97,7 @@ def contact_href(contact_id: int) -> str:
 
 
 def deal_href(deal_id: int) -> str:
-    return f"/deals/{deal_id}"
+    return f"/deals?deal={deal_id}"
 
 
 def person_name(record) -> str:

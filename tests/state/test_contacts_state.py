@@ -91,6 +91,7 @@ def test_contact_page_shows_touches_attribution_and_its_timeline(app_database, s
     assert state.contact["name"] == "Ana Ruiz" and state.contact["last_rel"] == "1 d ago"
     assert [e.kind for e in state.attribution] == ["social"]
     assert [e.kind for e in state.entries] == ["email", "social"] and state.total == 2
+    assert state.entries[0].targets == []                       # no "for Ana Ruiz" chip on her own page
     assert state.stats["total"] == "2" and state.stats["last_30"] == "2" and state.stats["gap"] == "2"
 
     state.log_touch({"kind": "meeting", "note": " ", "at": ""})
