@@ -16,7 +16,7 @@ from leadhub.api.v1.schemas import (
     ConversionResultRead,
     DealRead,
     DuplicateMatch,
-    Id,
+    QueryId,
     Input,
     LeadCreate,
     LeadList,
@@ -42,7 +42,7 @@ strongest first) and nothing is written, unless `on_duplicate` says otherwise.
 class LeadQuery(Input):
     status: LeadStatusOut | None = None
     rating: RatingIn | None = None
-    owner_id: Id | None = None
+    owner_id: QueryId | None = None
     lead_source: Text(60) | None = None
     industry: Text(60) | None = None
     search: Text(200) | None = Field(None, description="words in name, company, e-mail, phone or city")

@@ -30,7 +30,7 @@ from leadhub.api.v1.schemas import (
     DealRead,
     DealStageIn,
     DealUpdate,
-    Id,
+    QueryId,
     Input,
     OutreachCreate,
     OutreachList,
@@ -67,9 +67,9 @@ def _outreach_read(item) -> OutreachRead:
 class OutreachQuery(Paging):
     type: OutreachTypeName | None = None
     channel: Text(80) | None = None
-    user_id: Id | None = None
-    lead_id: Id | None = None
-    contact_id: Id | None = None
+    user_id: QueryId | None = None
+    lead_id: QueryId | None = None
+    contact_id: QueryId | None = None
     response_status: ResponseStatusIn | None = None
     occurred_since: AwareDatetime | None = None
     occurred_before: AwareDatetime | None = None
@@ -144,9 +144,9 @@ contacts_router = APIRouter(prefix="/contacts", tags=["contacts"], responses=STA
 class ContactQuery(Paging):
     search: Text(200) | None = Field(None, description="words in name, e-mail or title")
     email: Text(254) | None = None
-    owner_id: Id | None = None
-    account_id: Id | None = None
-    lead_id: Id | None = None
+    owner_id: QueryId | None = None
+    account_id: QueryId | None = None
+    lead_id: QueryId | None = None
     updated_since: AwareDatetime | None = None
     sort: Literal["-created_at", "created_at", "-updated_at", "updated_at"] = "-created_at"
 
@@ -202,7 +202,7 @@ accounts_router = APIRouter(prefix="/accounts", tags=["accounts"], responses=STA
 
 class AccountQuery(Paging):
     search: Text(200) | None = Field(None, description="words in the name or website")
-    owner_id: Id | None = None
+    owner_id: QueryId | None = None
     updated_since: AwareDatetime | None = None
     sort: Literal["-created_at", "created_at", "-updated_at", "updated_at"] = "-created_at"
 
@@ -255,10 +255,10 @@ deals_router = APIRouter(prefix="/deals", tags=["deals"], responses=STANDARD)
 
 class DealQuery(Paging):
     stage: DealStageIn | None = None
-    owner_id: Id | None = None
-    account_id: Id | None = None
-    contact_id: Id | None = None
-    lead_id: Id | None = None
+    owner_id: QueryId | None = None
+    account_id: QueryId | None = None
+    contact_id: QueryId | None = None
+    lead_id: QueryId | None = None
     updated_since: AwareDatetime | None = None
     sort: Literal["-created_at", "created_at", "-updated_at", "updated_at"] = "-created_at"
 
@@ -311,10 +311,10 @@ activities_router = APIRouter(prefix="/activities", tags=["activities"], respons
 class ActivityQuery(Paging):
     type: ActivityTypeIn | None = None
     status: ActivityStatusIn | None = None
-    owner_id: Id | None = None
-    lead_id: Id | None = None
-    contact_id: Id | None = None
-    deal_id: Id | None = None
+    owner_id: QueryId | None = None
+    lead_id: QueryId | None = None
+    contact_id: QueryId | None = None
+    deal_id: QueryId | None = None
     due_after: AwareDatetime | None = None
     due_before: AwareDatetime | None = None
     sort: Literal["-created_at", "created_at"] = "-created_at"

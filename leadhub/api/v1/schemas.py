@@ -49,6 +49,7 @@ def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 - reads lik
 
 
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]          # query strings are text
 Money = Annotated[Decimal, Field(ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 CustomValue = StrictBool | StrictInt | Number | Annotated[str, Field(max_length=2000), AfterValidator(_plain_text)] | None
