@@ -20,13 +20,12 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, select
 
-from leadhub.services import team_signal
+from leadhub.services import leads, team_signal
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import NotFound, StaleRecord, ValidationFailed
 from leadhub.services.leads import fold
 from leadhub.services.models import (
     CampaignMember,
-    DomainEvent,
     Lead,
     LeadStatus,
     LeadStatusHistory,
@@ -40,7 +39,6 @@ PAGE_SIZE = 50
 MAX_CARDS_PER_COLUMN = 500
 MIN_GAP = 1e-6                      # closer neighbours than this: renumber the column
 SEARCH_IN_MEMORY = 5000             # a search with at most this many matches is cut in memory
-LEAD_STATUS_CHANGED = "LeadStatusChanged"
 
 
 @dataclass(frozen=True)
@@ -311,9 +309,9 @@ def move(*, session: Session, ctx: TeamContext, lead_id: int, to_status: str,
         session.add(LeadStatusHistory(team_id=ctx.team_id, lead_id=lead_id,
                                       from_status=from_status, to_status=to_status,
                                       changed_by=ctx.user_id))
-        session.add(DomainEvent(team_id=ctx.team_id, user_id=ctx.user_id, lead_id=lead_id,
-                                name=LEAD_STATUS_CHANGED,
-                                payload={"from": from_status, "to": to_status, "via": "board"}))
+        leads.record_event(session, ctx, leads.LEAD_STATUS_CHANGED, lead_id,
+                           {"lead_id": lead_id, "from": from_status, "to": to_status,
+                            "via": "board"})
     team_version = team_signal.bump(session=session, team_id=ctx.team_id)
     session.flush()
     return MoveResult(lead_id, from_status, to_status, version + 1, placement.position,
