@@ -117,7 +117,7 @@ def _when() -> rx.Component:
         rx.cond(
             S.ambiguous,
             rx.vstack(
-                rx.text(t("This time happens twice tonight: which one?"), size="1", weight="medium"),
+                rx.text(t("This time happens twice that night: which one?"), size="1", weight="medium"),
                 rx.radio_group.root(
                     rx.hstack(
                         rx.text(rx.radio_group.item(value="0"), " ", S.fold_labels[0], " (",

@@ -74,7 +74,7 @@ ES: dict[str, str] = {
     "Follow up by": "Seguimiento antes del",
     "Follow-up subject": "Asunto del seguimiento",
     "Log": "Registrar",
-    "This time happens twice tonight: which one?": "Esta hora ocurre dos veces esa noche: ¿cuál?",
+    "This time happens twice that night: which one?": "Esta hora ocurre dos veces esa noche: ¿cuál?",
     "the first, before the clocks go back": "la primera, antes de retrasar los relojes",
     "the second, after the clocks go back": "la segunda, después de retrasar los relojes",
     "Times are in the team's time zone": "Las horas están en la zona horaria del equipo",
