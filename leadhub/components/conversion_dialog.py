@@ -71,8 +71,10 @@ def _match(match: rx.Var) -> rx.Component:
     return _radio(match["id"], rx.hstack(
         rx.text(match["name"], weight="medium"),
         rx.text(match["website"], color_scheme="gray", size="1"),
-        rx.badge(rx.cond(match["reason"] == "name", t("same name"), t("same domain")),
-                 variant="soft", size="1"),
+        rx.match(match["reason"],
+                 ("name", rx.badge(t("same name"), variant="soft", size="1")),
+                 ("domain", rx.badge(t("same domain"), variant="soft", size="1")),
+                 rx.fragment()),
         spacing="2", align="center"), data_account_match=match["id"])
 
 
@@ -82,8 +84,7 @@ def account_section() -> rx.Component:
         "Account", None,
         rx.radio_group.root(
             rx.vstack(
-                rx.cond(S.matches.length() > 0, _radio("existing", t("Use an existing account"),
-                                                       id="account-mode-existing")),
+                _radio("existing", t("Use an existing account"), id="account-mode-existing"),
                 _radio("new", t("Create a new account"), id="account-mode-new"),
                 _radio("none", t("No account"), id="account-mode-none"),
                 spacing="1",
@@ -97,6 +98,10 @@ def account_section() -> rx.Component:
                 value=S.account_choice,
                 on_change=S.set_account_choice,
             ),
+            rx.input(rx.input.slot(rx.icon("search", size=14)),
+                     placeholder=t("Find another account by name…"),
+                     on_change=S.search_accounts.debounce(300), size="1", max_width="20em",
+                     margin_top="0.5em", id="account-search"),
             rx.cond(errors.contains("account_id"),
                     rx.text(errors["account_id"], color="var(--red-11)", size="1",
                             data_error_for="account_id")),

@@ -11,6 +11,7 @@ ES: dict[str, str] = {
     "No account": "Sin cuenta",
     "same name": "mismo nombre",
     "same domain": "mismo dominio",
+    "Find another account by name…": "Buscar otra cuenta por nombre…",
     "Deal": "Oportunidad",
     "Deal name": "Nombre de la oportunidad",
     "Close date": "Fecha de cierre",

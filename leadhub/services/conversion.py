@@ -236,7 +236,9 @@ def suggest_accounts(*, session: Session, ctx: TeamContext, company: str = "", w
     domain = _domain(website, email)
     conditions = []
     if name:
-        conditions.append(func.lower(Account.name) == name)
+        typed = " ".join(company.split())
+        conditions.append(or_(func.lower(Account.name) == name, Account.name == typed,
+                              Account.name == typed.title()))
     if domain:
         conditions.append(func.lower(Account.website).contains(domain, autoescape=True))
     if not conditions:
@@ -277,6 +279,27 @@ def converted_links(*, session: Session, ctx: TeamContext, lead_id: int) -> Conv
         contact_id=contact.id if contact else None,
         contact_name=f"{contact.first_name} {contact.last_name}".strip() if contact else "",
         deal_id=deal.id if deal else None, deal_name=deal.name if deal else "")
+
+
+def find_accounts(*, session: Session, ctx: TeamContext, text: str,
+                  limit: int = MAX_MATCHES) -> list[AccountMatch]:
+    """The team's accounts whose name contains every word of `text` (for picking one that
+    did not match by itself), by name."""
+    words = (text or "").lower().split()[:5]
+    if not words:
+        return []
+    rows = session.exec(select(Account).where(
+        Account.team_id == ctx.team_id, *[_name_contains(word) for word in words])
+        .order_by(Account.name, Account.id).limit(limit)).all()
+    return [AccountMatch(a.id, a.name, a.website, "search") for a in rows]
+
+
+def _name_contains(word: str):
+    """Account name contains `word` (lower case), also where SQLite's lower() leaves a
+    non-ASCII capital alone ("Ñandú")."""
+    return or_(*[Account.name.contains(form, autoescape=True)
+                 for form in dict.fromkeys((word, word.capitalize(), word.upper()))],
+               func.lower(Account.name).contains(word, autoescape=True))
 
 
 # --- Convert ------------------------------------------------------------------------------

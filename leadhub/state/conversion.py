@@ -101,6 +101,20 @@ class ConversionState(SessionState):
                 self.account_choice = self.matches[0]["id"]
 
     @rx.event
+    @handles_errors
+    def search_accounts(self, text: str):
+        """Other accounts to pick by name; the matches found for the lead stay listed first."""
+        ctx = self._ctx()
+        with session_scope() as session:
+            found = conversion.find_accounts(session=session, ctx=ctx, text=text)
+        suggested = [m for m in self.matches if m["reason"] != "search"]
+        chosen = [m for m in self.matches if m["id"] == self.account_choice and m not in suggested]
+        known = {m["id"] for m in suggested + chosen}
+        self.matches = suggested + chosen + [
+            {"id": str(m.id), "name": m.name, "website": m.website, "reason": m.reason}
+            for m in found if str(m.id) not in known]
+
+    @rx.event
     def set_account_choice(self, account_id: str):
         if any(m["id"] == account_id for m in self.matches):
             self.account_choice = account_id

@@ -327,3 +327,22 @@ def test_converted_links_name_what_the_lead_became(session, team_a, team_b):
     assert links.converted_at is not None
     with pytest.raises(NotFound):
         conversion.converted_links(session=session, ctx=team_b.admin_ctx, lead_id=lead.id)
+
+
+def test_any_account_of_the_team_can_be_found_by_name(session, team_a, team_b):
+    crm.account(session, team_a, "Industrias Ñandú")
+    crm.account(session, team_a, "Other SL")
+    crm.account(session, team_b, "Industrias Ñandú Beta")
+    session.commit()
+    found = conversion.find_accounts(session=session, ctx=team_a.rep_ctx, text="  industrias  Ñandú ")
+    assert [(m.name, m.reason) for m in found] == [("Industrias Ñandú", "search")]
+    assert conversion.find_accounts(session=session, ctx=team_a.rep_ctx, text="50%_") == []
+    assert conversion.find_accounts(session=session, ctx=team_a.rep_ctx, text=" ") == []
+
+
+def test_accented_company_names_match_regardless_of_case(session, team_a):
+    account = crm.account(session, team_a, "Ñandú Textil")
+    session.commit()
+    lead = _lead(session, team_a, company="ñandú textil", website="", email="")
+    view = conversion.preview(session=session, ctx=team_a.rep_ctx, lead_id=lead.id)
+    assert [(m.id, m.reason) for m in view.matches] == [(account.id, "name")]

@@ -141,3 +141,19 @@ def test_converted_lead_links_and_deal_link_from_the_url(app_database, session, 
     state.load_links(str(lead.id))
     assert state.links["account_name"] == "Lnk SL" and state.links["deal_id"] == str(done.deal.id)
     assert state.links["contact_name"] == "Linked"
+
+
+def test_another_existing_account_can_be_found_and_chosen(app_database, session, team_a):
+    other = crm.account(session, team_a, "Distribuciones Norte")
+    lead = leads.create_lead(session=session, ctx=team_a.rep_ctx, data={
+        "last_name": "Pick", "company": "Pick SL"})
+    session.commit()
+    state = make_state(ConversionState, _rep(session, team_a))
+    state.open_for(str(lead.id))
+    assert state.matches == [] and state.account_mode == "new"
+    state.search_accounts("norte")
+    assert [m["name"] for m in state.matches] == ["Distribuciones Norte"]
+    state.set_account_mode("existing")
+    state.set_account_choice(str(other.id))
+    state.convert({**state.values})
+    assert state.result["account_id"] == str(other.id) and state.result["account_created"] == ""
