@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from leadhub.services import board, leads, team_signal
+from leadhub.services import board, leads, team_signal, timeline
 from leadhub.services.board import BoardFilter
 from leadhub.services.errors import NotFound, StaleRecord, ValidationFailed
 from leadhub.services.models import (
@@ -137,9 +137,13 @@ def test_moving_to_another_column_records_history_event_and_signal(session, team
     assert [(h.from_status, h.to_status, h.changed_by) for h in history][-1] == \
         ("New", "Qualified", team_a.rep2.id)
     assert history[-1].changed_at is not None
-    event = session.exec(select(DomainEvent).where(DomainEvent.lead_id == lead.id)).one()
-    assert (event.name, event.payload["from"], event.payload["to"], event.user_id) == \
-        ("LeadStatusChanged", "New", "Qualified", team_a.rep2.id)
+    event = session.exec(select(DomainEvent).where(DomainEvent.lead_id == lead.id,
+                                                   DomainEvent.name == "LeadStatusChanged")).one()
+    assert (event.payload["from"], event.payload["to"], event.user_id) == \
+        ("New", "Qualified", team_a.rep2.id)
+    story = timeline.lead_timeline(session=session, ctx=team_a.rep_ctx, lead_id=lead.id).items
+    assert (story[0].kind, story[0].details, story[0].actor) == \
+        ("status", {"from": "New", "to": "Qualified"}, "Rosa Rep")
 
 
 def test_cards_land_between_their_new_neighbours_and_stay_there(session, team_a):
