@@ -99,8 +99,9 @@ def empty_figure() -> dict:
 def finish(figure: dict, *, counts: bool = True) -> dict:
     """Whole-number ticks when counts are small, and a note instead of an empty grid."""
     layout = figure["layout"]
-    values = [v for trace in figure["data"] for v in (trace.get("x") if trace.get("orientation") == "h"
-                                                      else trace.get("y") or trace.get("values") or [])
+    values = [v for trace in figure["data"]
+              for v in (trace.get("x") if trace.get("orientation") == "h" or trace.get("type") == "funnel"
+                        else trace.get("y") or trace.get("values") or [])
               if isinstance(v, (int, float))]
     axis = layout.get("xaxis" if any(t.get("orientation") == "h" for t in figure["data"]) else "yaxis", {})
     if layout.get("barmode") == "stack" and figure["data"]:
@@ -241,11 +242,11 @@ def form_funnel(rows: list[dict], tr: Tr) -> tuple[dict, Drill]:
              ("qualified", "Qualified", {"stage": "qualified"}), ("converted", "Converted", {"stage": "converted"})]
     values = [sum(int(r[key]) for r in rows) for key, _, _ in steps]
     trace = {"type": "funnel", "y": [tr(label) for _, label, _ in steps], "x": values,
-             "textinfo": "value+percent previous", "marker": {"color": [PALETTE[0], PALETTE[1], PALETTE[5], PALETTE[8]]},
-             "hovertemplate": "<b>%{y}</b>: %{x:,} (%{percentPrevious:.1%})<extra></extra>"}
-    layout = _layout(height=260)
-    layout["yaxis"] = {"automargin": True}
-    layout["showlegend"] = False
+             "textinfo": "value+percent initial", "marker": {"color": [PALETTE[0], PALETTE[1], PALETTE[5], PALETTE[8]]},
+             "hovertemplate": "<b>%{y}</b>: %{x:,} (%{percentInitial:.1%})<extra></extra>"}
+    layout = {"height": 260, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "showlegend": False,
+              "yaxis": {"automargin": True}, "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+              "font": {"size": 12}}
     return finish({"data": [trace], "layout": layout}, counts=False), Drill(
         base={"object": "leads", "basis": "form"}, point_key="_step", points=[spec for _, _, spec in steps])
 
