@@ -6,6 +6,7 @@
     schemas.py   request and answer models (unknown fields refused)
     leads.py     /leads, duplicates, conversion
     records.py   /outreach, /contacts, /accounts, /deals, /activities
+    imports.py   /imports (CSV, through the import service)
     admin.py     /me, /api-keys, /webhooks
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from leadhub.api.v1 import admin, errors, leads, records
+from leadhub.api.v1 import admin, errors, imports, leads, records
 
 DESCRIPTION = """
 The records of one team, for integrations (Zapier-style tools, scripts, other systems).
@@ -48,4 +49,5 @@ errors.install(v1)
 v1.include_router(leads.router)
 for router in records.routers:
     v1.include_router(router)
+v1.include_router(imports.router)
 v1.include_router(admin.router)

@@ -33,7 +33,7 @@ from leadhub.services.models import (
 MAX_ID = 2**31 - 1
 
 
-def _plain_text(value: str) -> str:
+def plain_text(value: str) -> str:
     if "\x00" in value:
         raise ValueError("Text cannot contain NUL characters.")
     try:
@@ -45,15 +45,15 @@ def _plain_text(value: str) -> str:
 
 def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 - reads like a type
     return Annotated[str, Field(min_length=min_length, max_length=max_length),
-                     AfterValidator(_plain_text)]
+                     AfterValidator(plain_text)]
 
 
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]          # query strings are text
 Money = Annotated[Decimal, Field(ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
-CustomValue = StrictBool | StrictInt | Number | Annotated[str, Field(max_length=2000), AfterValidator(_plain_text)] | None
-CustomFields = Annotated[dict[Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_plain_text)],
+CustomValue = StrictBool | StrictInt | Number | Annotated[str, Field(max_length=2000), AfterValidator(plain_text)] | None
+CustomFields = Annotated[dict[Annotated[str, Field(min_length=1, max_length=60), AfterValidator(plain_text)],
                               CustomValue], Field(max_length=100)]
 
 LeadStatusIn = Literal["New", "Contacted", "Qualified", "Unqualified"]
