@@ -39,13 +39,13 @@ from leadhub.services.models import (
     User,
     utcnow,
 )
+from leadhub.services.leads import LEAD_STATUS_CHANGED
 from leadhub.services.outreach import normalise_phone
 
 ACCOUNT_NEW, ACCOUNT_EXISTING, ACCOUNT_NONE = "new", "existing", "none"
 ACCOUNT_MODES = (ACCOUNT_NEW, ACCOUNT_EXISTING, ACCOUNT_NONE)
 ACCOUNT_LIMITS = {"name": 160, "website": 255, "industry": 60, "phone": 32, "city": 100,
                   "country": 100}
-LEAD_STATUS_CHANGED = "LeadStatusChanged"       # the name the board records too
 DEFAULT_CLOSE_DAYS = 30
 MAX_MATCHES = 5
 # Domains of free mail: an address there says nothing about the lead's company.
@@ -449,7 +449,7 @@ def _mark_converted(session: Session, ctx: TeamContext, lead: Lead, account: Acc
                                   to_status=lead.status, changed_by=ctx.user_id, changed_at=now))
     session.flush()
     events.record(session=session, ctx=ctx, name=LEAD_STATUS_CHANGED, lead_id=lead.id, payload={
-        "from": from_status, "to": lead.status, "via": "conversion",
+        "lead_id": lead.id, "from": from_status, "to": lead.status, "via": "conversion",
         "account_id": lead.converted_account_id, "contact_id": lead.converted_contact_id,
         "deal_id": lead.converted_deal_id})
 

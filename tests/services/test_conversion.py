@@ -125,6 +125,10 @@ def test_convert_all_three_links_everything_and_carries_attribution(session, tea
 
     names = [e.name for e in session.exec(select(DomainEvent).order_by(DomainEvent.id)).all()]
     assert names == [events.LEAD_ACQUIRED, "LeadStatusChanged"]
+    changed = session.exec(select(DomainEvent).where(DomainEvent.name == "LeadStatusChanged")).one()
+    assert changed.payload == {"lead_id": lead.id, "from": "New", "to": "Converted",
+                               "via": "conversion", "account_id": result.account.id,
+                               "contact_id": contact.id, "deal_id": deal.id}
     acquired = session.exec(select(DomainEvent).where(DomainEvent.name == events.LEAD_ACQUIRED)).one()
     assert acquired.lead_id == lead.id and acquired.payload["deal"]["id"] == deal.id
     assert acquired.payload["outreach"]["user_name"] == "Raúl Rep" and result.lead_acquired
