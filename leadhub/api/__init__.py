@@ -12,11 +12,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from leadhub.api import forms, lead_files
+from leadhub.api import nurturing as nurturing_routes
 from leadhub.api.errors import install_error_handlers
 from leadhub.api.v1 import v1
 
 api = FastAPI(title="LeadHub", docs_url=None, redoc_url=None, openapi_url=None)
 install_error_handlers(api)
 api.include_router(lead_files.router)
+api.include_router(nurturing_routes.router)  # e-mail opens, clicks, unsubscribe
 api.include_router(forms.router)
 api.mount("/api/v1", v1)  # the REST API for integrations, with its own OpenAPI document

@@ -1,0 +1,287 @@
+"""Follow-up e-mails through a real SMTP server on 127.0.0.1 (aiosmtpd): merge fields in both
+languages, throttling and per-recipient status, the open pixel, signed click redirects and the
+unsubscribe page over HTTP, never e-mailing an unsubscribed lead, and sequences that stop when
+the lead replies. Runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import socket
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlmodel import select
+
+from leadhub.config import get_settings
+from leadhub.services import custom_fields, emails, events, leads, outreach, segments
+from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
+from leadhub.services.models import Activity, DomainEvent, Lead, Outreach, utcnow
+
+BASE = "http://app.test"
+
+
+class Inbox:
+    def __init__(self):
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def inbox():
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def app_db(database_url, monkeypatch):
+    """HTTP routes and tasks use the app's own engine: point it at this test's database."""
+    monkeypatch.setenv("LEADHUB_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    calls = []
+    monkeypatch.setattr(emails, "deliver_task", lambda ids: calls.append(list(ids)))
+    return calls
+
+
+def smtp_on(session, team, inbox, per_minute=600):
+    emails.save_smtp(session=session, ctx=team.admin_ctx, data={
+        "host": "127.0.0.1", "port": str(inbox.port), "security": "none",
+        "from_email": "ventas@acme.es", "from_name": "Acme Ventas", "per_minute": str(per_minute)})
+    session.commit()
+
+
+def body_of(message, subtype="plain") -> str:
+    for part in message.walk():
+        if part.get_content_type() == f"text/{subtype}":
+            return part.get_content().replace("\r\n", "\n")
+    return ""
+
+
+def lead(session, team, **fields):
+    fields.setdefault("last_name", "Pérez")
+    row = leads.create_lead(session=session, ctx=team.rep_ctx, data=fields)
+    session.commit()
+    return row
+
+
+def test_merge_fields_smtp_delivery_and_per_recipient_status(session, engine, team_a, inbox, enqueued):
+    region = custom_fields.create_field(session=session, ctx=team_a.admin_ctx, label="Región", type="text")
+    session.commit()
+    smtp_on(session, team_a, inbox)
+    template = emails.create_template(session=session, ctx=team_a.manager_ctx, data={
+        "name": "Hola", "language": "es", "subject": "Hola {{first_name}}, una idea para {{company}}",
+        "body": "Hola {{ first_name }}:\nPara {{company}} en {{cf.region}}: https://acme.es/oferta?a=1&b=2\n"
+                "{{owner_name}} · {{unknown}}"})
+    ana = lead(session, team_a, first_name="Ana", company="Peña SL", email="ana@pena.es",
+               custom_fields={region.key: "Norte"})
+    message = emails.send_to_lead(session=session, ctx=team_a.rep_ctx, template_id=template.id, lead_id=ana.id)
+    session.commit()
+    assert enqueued == [[message.id]] and message.status == "queued"
+    assert emails.deliver([message.id], engine=engine, base_url=BASE) == {message.id: "sent"}
+    [received] = inbox.messages
+    assert received["Subject"] == "Hola Ana, una idea para Peña SL"
+    assert received["To"] == "ana@pena.es" and "ventas@acme.es" in received["From"]
+    text = body_of(received)
+    assert text.startswith("Hola Ana:\nPara Peña SL en Norte: https://acme.es/oferta?a=1&b=2\nRaúl Rep · \n")
+    assert f"{BASE}/api/e/u/{message.token}" in text and "Darte de baja" in text
+    assert received["List-Unsubscribe"] == f"<{BASE}/api/e/u/{message.token}>"
+    page = body_of(received, "html")
+    assert f'src="{BASE}/api/e/o/{message.token}.gif"' in page
+    assert f"{BASE}/api/e/c/{message.token}?u=https%3A%2F%2Facme.es%2Foferta%3Fa%3D1%26b%3D2&amp;s=" in page
+    session.expire_all()
+    sent = session.get(emails.EmailMessage, message.id)
+    assert sent.status == "sent" and sent.outreach_id is not None
+    assert session.get(Lead, ana.id).last_contacted_at is not None
+    rows = emails.recent_messages(session=session, ctx=team_a.rep_ctx)
+    assert [(r.to_email, r.status) for r in rows] == [("ana@pena.es", "sent")]
+
+
+def test_segment_send_is_throttled_and_skips_who_cannot_be_emailed(session, engine, team_a, inbox, enqueued):
+    smtp_on(session, team_a, inbox, per_minute=60)
+    template = emails.create_template(session=session, ctx=team_a.admin_ctx, data={
+        "name": "Hi", "subject": "Hi {{first_name}}", "body": "Hello"})
+    for name, address in (("A", "a@x.es"), ("B", "b@x.es"), ("C", ""), ("D", "d@x.es")):
+        lead(session, team_a, first_name=name, email=address, need="Urgent")
+    session.add(emails.EmailUnsubscribe(team_id=team_a.team.id, email="d@x.es"))
+    session.commit()
+    segment = segments.create_segment(session=session, ctx=team_a.rep_ctx, data={
+        "name": "Urgent", "conditions": [{"field": "need", "operator": "equals", "value": "Urgent"}]})
+    with pytest.raises(PermissionDenied):
+        emails.send_to_segment(session=session, ctx=team_a.rep_ctx, template_id=template.id, segment_id=segment.id)
+    result = emails.send_to_segment(session=session, ctx=team_a.manager_ctx, template_id=template.id,
+                                    segment_id=segment.id)
+    session.commit()
+    assert (result.queued, result.skipped) == (2, 2)
+    pauses = []
+    statuses = emails.deliver(list(result.message_ids), engine=engine, sleep=pauses.append, base_url=BASE)
+    assert sorted(statuses.values()) == ["sent", "sent"] and pauses == [1.0]
+    assert sorted(m["To"] for m in inbox.messages) == ["a@x.es", "b@x.es"]
+    skipped = {r.to_email: r.error for r in emails.recent_messages(session=session, ctx=team_a.rep_ctx)
+               if r.status == "skipped"}
+    assert skipped == {"": "The lead has no e-mail address.", "d@x.es": "The lead unsubscribed."}
+
+
+def test_smtp_failures_are_recorded_per_message(session, engine, team_a, enqueued):
+    emails.save_smtp(session=session, ctx=team_a.admin_ctx, data={
+        "host": "127.0.0.1", "port": str(_free_port()), "security": "none", "from_email": "v@acme.es"})
+    template = emails.create_template(session=session, ctx=team_a.admin_ctx, data={
+        "name": "Hi", "subject": "Hi", "body": "Hello"})
+    ana = lead(session, team_a, email="ana@x.es")
+    message = emails.send_to_lead(session=session, ctx=team_a.rep_ctx, template_id=template.id, lead_id=ana.id)
+    session.commit()
+    assert emails.deliver([message.id], engine=engine) == {message.id: "failed"}
+    session.expire_all()
+    assert "Could not connect to the SMTP server" in session.get(emails.EmailMessage, message.id).error
+
+
+def test_settings_and_templates_are_checked(session, team_a, team_b):
+    with pytest.raises(PermissionDenied):
+        emails.save_smtp(session=session, ctx=team_a.manager_ctx, data={})
+    with pytest.raises(ValidationFailed) as caught:
+        emails.save_smtp(session=session, ctx=team_a.admin_ctx, data={
+            "host": "", "port": "99999", "security": "tls?", "from_email": "nope"})
+    assert set(caught.value.field_errors) == {"host", "port", "security", "from_email"}
+    with pytest.raises(PermissionDenied):
+        emails.create_template(session=session, ctx=team_a.rep_ctx, data={"name": "x", "subject": "x", "body": "x"})
+    template = emails.create_template(session=session, ctx=team_a.admin_ctx, data={
+        "name": "x", "subject": "x", "body": "x"})
+    with pytest.raises(NotFound):
+        emails.get_template(session=session, ctx=team_b.admin_ctx, template_id=template.id)
+    emails.save_smtp(session=session, ctx=team_a.admin_ctx, data={
+        "host": "smtp.acme.es", "port": "587", "security": "starttls", "username": "u",
+        "password": "s3cret", "from_email": "v@acme.es"})
+    stored = session.exec(select(emails.SmtpSettings)).one()
+    assert "s3cret" not in stored.password_encrypted
+    read = emails.save_smtp(session=session, ctx=team_a.admin_ctx, data={
+        "host": "smtp.acme.es", "port": "587", "security": "starttls", "from_email": "v@acme.es"})
+    assert read.password_set  # an empty password keeps the stored one
+
+
+def test_tracking_and_unsubscribe_over_http(session, engine, team_a, inbox, enqueued, app_db):
+    from fastapi.testclient import TestClient
+
+    from leadhub.api import api
+
+    smtp_on(session, team_a, inbox)
+    template = emails.create_template(session=session, ctx=team_a.admin_ctx, data={
+        "name": "Hi", "language": "en", "subject": "Hi", "body": "See https://acme.es/demo"})
+    ana = lead(session, team_a, email="ana@x.es")
+    message = emails.send_to_lead(session=session, ctx=team_a.rep_ctx, template_id=template.id, lead_id=ana.id)
+    session.commit()
+    emails.deliver([message.id], engine=engine, base_url=BASE)
+    page = body_of(inbox.messages[0], "html")
+    pixel = re.search(r'src="http://app\.test(/api/e/o/[^"]+)"', page).group(1)
+    link = re.search(r'href="http://app\.test(/api/e/c/[^"]+)"', page).group(1).replace("&amp;", "&")
+    client = TestClient(api)
+    for _ in range(2):
+        answer = client.get(pixel)
+        assert answer.status_code == 200 and answer.headers["content-type"] == "image/gif"
+    answer = client.get(link, follow_redirects=False)
+    assert answer.status_code == 302 and answer.headers["location"] == "https://acme.es/demo"
+    forged = link.replace("demo", "evil")
+    assert client.get(forged, follow_redirects=False).status_code == 404
+    session.expire_all()
+    row = session.get(emails.EmailMessage, message.id)
+    assert (row.opens, row.clicks) == (2, 1) and row.opened_at and row.clicked_at
+    names = [e.name for e in session.exec(select(DomainEvent).where(DomainEvent.lead_id == ana.id)
+                                          .order_by(DomainEvent.id)).all()]
+    assert names.count("EmailOpened") == 1 and names.count("EmailClicked") == 1
+    subjects = [a.subject for a in session.exec(select(Activity).where(Activity.lead_id == ana.id)).all()]
+    assert subjects == ["E-mail opened: Hi", "E-mail link clicked: Hi"]
+    # the score follows the open and the click (BANT starter: +2 opened, +3 clicked)
+    for event in session.exec(select(DomainEvent).where(DomainEvent.name.in_(["EmailOpened", "EmailClicked"]))):
+        events.dispatch_event(event.id, engine=engine)
+    session.expire_all()
+    assert session.get(Lead, ana.id).score == 5
+
+    unsubscribe = f"/api/e/u/{message.token}"
+    form = client.get(unsubscribe)
+    assert form.status_code == 200 and 'method="post"' in form.text and "Unsubscribe me" in form.text
+    done = client.post(unsubscribe)
+    assert done.status_code == 200 and "You are unsubscribed" in done.text
+    assert client.post(unsubscribe).status_code == 200  # twice is fine
+    assert client.get("/api/e/u/not-a-token").status_code == 404
+    again = emails.send_to_lead(session=session, ctx=team_a.rep_ctx, template_id=template.id, lead_id=ana.id)
+    session.commit()
+    assert again.status == "skipped" and again.error == "The lead unsubscribed."
+
+
+def test_sequence_stops_when_the_lead_replies(session, engine, team_a, inbox, enqueued):
+    smtp_on(session, team_a, inbox)
+    first = emails.create_template(session=session, ctx=team_a.admin_ctx, data={
+        "name": "1", "subject": "First for {{first_name}}", "body": "One"})
+    second = emails.create_template(session=session, ctx=team_a.admin_ctx, data={
+        "name": "2", "subject": "Second for {{first_name}}", "body": "Two"})
+    sequence = emails.create_sequence(session=session, ctx=team_a.manager_ctx, name="Welcome", steps=[
+        {"kind": "send", "template_id": first.id}, {"kind": "wait", "days": 3},
+        {"kind": "send_if_no_reply", "template_id": second.id}])
+    ana = lead(session, team_a, first_name="Ana", email="ana@x.es")
+    leo = lead(session, team_a, first_name="Leo", email="leo@x.es")
+    now = utcnow()
+    for target in (ana, leo):
+        emails.enroll(session=session, ctx=team_a.rep_ctx, sequence_id=sequence.id, lead_id=target.id, now=now)
+    session.commit()
+    assert emails.run_due_sequences(engine=engine, now=now) == 2
+    emails.deliver([i for batch in enqueued for i in batch], engine=engine)
+    assert sorted(m["Subject"] for m in inbox.messages) == ["First for Ana", "First for Leo"]
+    # Ana answers: the rep records the reply on the e-mail's outreach
+    sent = session.exec(select(emails.EmailMessage).where(emails.EmailMessage.lead_id == ana.id)).one()
+    outreach.set_response(session=session, ctx=team_a.rep_ctx, outreach_id=sent.outreach_id,
+                          response_status="replied")
+    session.commit()
+    replied = session.exec(select(DomainEvent).where(DomainEvent.name == "OutreachReplied")).one()
+    events.dispatch_event(replied.id, engine=engine)
+    session.expire_all()
+    enrollment = session.exec(select(emails.Enrollment).where(emails.Enrollment.lead_id == ana.id)).one()
+    assert (enrollment.status, enrollment.stop_reason) == ("stopped", "replied")
+    enqueued.clear()
+    assert emails.run_due_sequences(engine=engine, now=now + timedelta(days=2)) == 0  # still waiting
+    assert emails.run_due_sequences(engine=engine, now=now + timedelta(days=3, minutes=1)) == 1
+    emails.deliver([i for batch in enqueued for i in batch], engine=engine)
+    assert sorted(m["Subject"] for m in inbox.messages) == ["First for Ana", "First for Leo", "Second for Leo"]
+    session.expire_all()
+    done = session.exec(select(emails.Enrollment).where(emails.Enrollment.lead_id == leo.id)).one()
+    assert done.status == "completed"
+
+
+def test_a_sequence_without_reply_handler_still_stops_at_its_next_step(session, engine, team_a, inbox, enqueued):
+    """Even if the reply event was never dispatched, the next step checks for replies first."""
+    smtp_on(session, team_a, inbox)
+    template = emails.create_template(session=session, ctx=team_a.admin_ctx, data={
+        "name": "1", "subject": "S", "body": "B"})
+    sequence = emails.create_sequence(session=session, ctx=team_a.manager_ctx, name="Two", steps=[
+        {"kind": "wait", "days": 1}, {"kind": "send", "template_id": template.id}])
+    ana = lead(session, team_a, email="ana@x.es")
+    now = utcnow()
+    emails.enroll(session=session, ctx=team_a.rep_ctx, sequence_id=sequence.id, lead_id=ana.id, now=now)
+    session.commit()
+    emails.run_due_sequences(engine=engine, now=now)
+    session.add(Outreach(team_id=team_a.team.id, user_id=team_a.rep.id, type=2, email="ana@x.es",
+                         occurred_at=now + timedelta(hours=1), response_status="replied", lead_id=ana.id))
+    session.commit()
+    emails.run_due_sequences(engine=engine, now=now + timedelta(days=1, minutes=1))
+    session.expire_all()
+    enrollment = session.exec(select(emails.Enrollment)).one()
+    assert (enrollment.status, enrollment.stop_reason) == ("stopped", "replied")
+    assert enqueued == []
