@@ -31,6 +31,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse
 
@@ -40,12 +41,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, func, select
 
 from leadhub.config import get_settings
-from leadhub.services import custom_fields, dedupe, events, leads, notes, scoring, team_signal
+from leadhub.services import custom_fields, dedupe, leads, notes, scoring, team_signal
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import NotFound, ValidationFailed
 from leadhub.services.models import (
     Campaign,
     CampaignMember,
+    DomainEvent,
     Lead,
     LeadStatus,
     LeadStatusHistory,
@@ -223,6 +225,7 @@ class Outcome:
     lead_id: int
     created: bool
     submission_id: int
+    event_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -599,31 +602,40 @@ def _truthy(text: str) -> bool:
 
 def submit(*, session: Session, form: PublishedForm, values: dict[str, Any],
            visit: Visit | None = None) -> Outcome:
-    """One visitor's submission in the caller's transaction (the caller commits, then
-    `events.after_commit` dispatches). The caller has already dropped bots."""
+    """One visitor's submission in the caller's transaction. The caller has already dropped
+    bots; after commit it hands `Outcome.event_ids` to the worker (tasks.dispatch_events)."""
+    team = session.merge(form.team, load=False)  # held here: no query for the team's region
     clean = clean_submission(session, form, values)
     visit = visit or Visit()
-    counter = session.execute(update(WebForm.__table__).where(WebForm.__table__.c.id == form.id)
-                              .values(submissions=WebForm.__table__.c.submissions + 1)
-                              .returning(WebForm.__table__.c.submissions)).scalar_one()
+    forms_table = WebForm.__table__
+    counter = session.execute(update(forms_table).where(forms_table.c.id == form.id)
+                              .values(submissions=forms_table.c.submissions + 1)
+                              .returning(forms_table.c.submissions)).scalar_one()
     match = _duplicate(session, form, clean)
     if match is not None:
         lead_id, created = _update_existing(session, form, match, clean, visit), False
     else:
         lead_id, created = _insert_new(session, form, clean, counter), True
+    now = utcnow()
     sub = FormSubmission.__table__
     submission_id = session.execute(insert(sub).values(
         team_id=form.team_id, form_id=form.id, lead_id=lead_id, created_lead=created,
-        referrer=visit.referrer[:500], page_url=visit.page_url[:500], submitted_at=utcnow(),
+        referrer=visit.referrer[:500], page_url=visit.page_url[:500], submitted_at=now,
         **{k: (visit.utm.get(k) or "")[:200] for k in UTM_KEYS}).returning(sub.c.id)).scalar_one()
     payload = {"lead_id": lead_id, "form_id": form.id, "form": form.name, "created": created,
                "submission_id": submission_id, "referrer": visit.referrer[:500],
                "page_url": visit.page_url[:500], **{k: v[:200] for k, v in visit.utm.items() if v}}
-    events.record(session=session, ctx=form.ctx, name=FORM_SUBMITTED_EVENT, payload=payload, lead_id=lead_id)
+    recorded = [{"name": FORM_SUBMITTED_EVENT, "payload": payload}]
     if created:
-        events.record(session=session, ctx=form.ctx, name=NEW_LEAD_EVENT, lead_id=lead_id,
-                      payload={"lead_id": lead_id, "source": "web_form", "form_id": form.id, "form": form.name})
-    return Outcome(lead_id=lead_id, created=created, submission_id=submission_id)
+        recorded.append({"name": NEW_LEAD_EVENT, "payload": {
+            "lead_id": lead_id, "source": "web_form", "form_id": form.id, "form": form.name}})
+    events_table = DomainEvent.__table__
+    event_ids = session.execute(insert(events_table).values([
+        {"team_id": form.team_id, "user_id": None, "lead_id": lead_id, "occurred_at": now, **e}
+        for e in recorded]).returning(events_table.c.id)).scalars().all()
+    del team
+    return Outcome(lead_id=lead_id, created=created, submission_id=submission_id,
+                   event_ids=tuple(event_ids))
 
 
 def _duplicate(session: Session, form: PublishedForm, clean: dict[str, Any]) -> int | None:
@@ -652,16 +664,19 @@ def _insert_new(session: Session, form: PublishedForm, clean: dict[str, Any], co
     lead_table = Lead.__table__
     top = session.execute(select(func.min(lead_table.c.position)).where(
         lead_table.c.team_id == form.team_id, lead_table.c.status == LeadStatus.NEW.value)).scalar()
-    lead = Lead(team_id=form.team_id, status=LeadStatus.NEW.value, owner_id=_owner_for(form, counter),
-                position=(top if top is not None else 1.0) - 1.0, version=1, created_at=now,
-                updated_at=now, **clean)
-    leads.refresh_search_text(lead)
+    row = {name: "" for name in leads.TEXT_LIMITS}
+    row.update(need="", interest="", rating="", budget=None, outreach_id=None, last_contacted_at=None,
+               custom_fields={}, score=0)
+    row.update(clean)
+    row.update(team_id=form.team_id, status=LeadStatus.NEW.value, owner_id=_owner_for(form, counter),
+               position=(top if top is not None else 1.0) - 1.0, version=1, rating_manual=False,
+               created_at=now, updated_at=now)
+    row["search_text"] = leads.search_text_for(row["first_name"], row["last_name"], row["company"],
+                                               row["email"], row["phone"], row["mobile"], row["city"])
     facts = {("form_submitted", None): [now], ("status_reached", LeadStatus.NEW.value): [now]}
-    result = scoring.score_lead(form.model, lead, facts, form.schema, now)
-    lead.score, lead.rating = result.score, result.auto_rating
-    values = {c.name: getattr(lead, c.name) for c in lead_table.columns
-              if c.name != "id" and hasattr(lead, c.name)}
-    lead_id = session.execute(insert(lead_table).values(values).returning(lead_table.c.id)).scalar_one()
+    result = scoring.score_lead(form.model, SimpleNamespace(**row), facts, form.schema, now)
+    row["score"], row["rating"] = result.score, result.auto_rating
+    lead_id = session.execute(insert(lead_table).values(row).returning(lead_table.c.id)).scalar_one()
     session.execute(insert(LeadStatusHistory.__table__).values(
         team_id=form.team_id, lead_id=lead_id, from_status=None, to_status=LeadStatus.NEW.value,
         changed_by=None, changed_at=now))
