@@ -231,6 +231,15 @@ def test_going_cold_counts_what_the_follow_up_queue_holds(session, team_a, known
         lead = session.get(Lead, known[key])
         lead.rating, lead.last_contacted_at = rating, last
         session.add(lead)
+    from leadhub.services.models import Contact
+
+    # contacts take their lead's rating: c1 (Hot lead, 3 days) is overdue, c3 (no lead, 20 days)
+    # too; c2 (Warm lead, 10 days) as well; c4 (Cold lead, 20 days) is not
+    for key, lead_key, last in (("c1", "L1", NOW - timedelta(days=3)), ("c3", None, NOW - timedelta(days=20)),
+                                ("c2", "L3", NOW - timedelta(days=10)), ("c4", "L5", NOW - timedelta(days=20))):
+        contact = session.get(Contact, known[key])
+        contact.lead_id, contact.last_contacted_at = (known[lead_key] if lead_key else None), last
+        session.add(contact)
     session.commit()
     followup.snooze(session=session, ctx=team_a.admin_ctx, kind="lead", record_id=known["L5"],
                     until="2099-01-01")

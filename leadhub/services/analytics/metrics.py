@@ -39,7 +39,6 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Date, Float, and_, case, cast, exists, func, or_, union_all
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from leadhub.services import followup
@@ -560,17 +559,21 @@ def going_cold(session: Session, sc: Scope, now: datetime | None = None) -> int:
     lead_where_ = [Lead.team_id == sc.team_id, Lead.status.not_in(followup.CLOSED_LEAD_STATUSES),
                    func.coalesce(Lead.last_contacted_at, Lead.created_at) < threshold(Lead.rating),
                    not_snoozed(snooze.lead_id == Lead.id)]
-    source = aliased(Lead, name="source_lead")
-    contact_where_ = [Contact.team_id == sc.team_id,
-                      func.coalesce(Contact.last_contacted_at, Contact.created_at)
-                      < threshold(func.coalesce(source.rating, "")),
-                      not_snoozed(snooze.contact_id == Contact.id)]
+    # A contact's rating is its lead's: only contacts whose last touch falls between the
+    # shortest and the longest interval need that lookup, the rest are decided by the date.
+    days = [policy.days_for(r) for r in (Rating.HOT.value, Rating.WARM.value, Rating.COLD.value, "")]
+    touch = func.coalesce(Contact.last_contacted_at, Contact.created_at)
+    rating = (select(Lead.rating).where(Lead.id == Contact.lead_id, Lead.team_id == sc.team_id)
+              .scalar_subquery())
+    overdue = case((touch < now - timedelta(days=max(days)), True),
+                   (touch >= now - timedelta(days=min(days)), False),
+                   else_=touch < threshold(func.coalesce(rating, "")))
+    contact_where_ = [Contact.team_id == sc.team_id, overdue, not_snoozed(snooze.contact_id == Contact.id)]
     if sc.flt.user_ids:
         lead_where_.append(Lead.owner_id.in_(sc.flt.user_ids))
         contact_where_.append(Contact.owner_id.in_(sc.flt.user_ids))
     leads = session.exec(select(func.count()).select_from(Lead).where(*lead_where_)).one()
-    contacts = session.exec(select(func.count()).select_from(Contact).outerjoin(
-        source, (source.id == Contact.lead_id) & (source.team_id == sc.team_id)).where(*contact_where_)).one()
+    contacts = session.exec(select(func.count()).select_from(Contact).where(*contact_where_)).one()
     return int(leads) + int(contacts)
 
 
