@@ -7,6 +7,8 @@
     leadhub user reset-password --email ana@empresa.es [--password P]
     leadhub demo [--leads 2000] [--if-empty] [--team-name "Demo Ventas"] [--seed 42]
     leadhub worker [--workers 2]      deliver notifications and dispatch events (Ctrl-C stops)
+    leadhub import FILE --team 1 [--mapping "Correo=email,Apellidos=last_name" | NAME]
+                   [--duplicates skip|update|create] [--user ana@empresa.es]
 
 The database is LEADHUB_DATABASE_URL (default: a SQLite file in the data folder). Bad input
 is answered with a message on stderr and exit code 2; a database that cannot be reached or
@@ -114,6 +116,20 @@ def _worker(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import(args: argparse.Namespace) -> int:
+    from leadhub.services import imports
+
+    result, report = imports.import_path(path=args.file, team_id=args.team, mapping=args.mapping,
+                                         duplicates=args.duplicates, user_email=args.user)
+    print(f"Import {result.id} {result.status}: {result.created:,} created, {result.updated:,} updated, "
+          f"{result.skipped:,} skipped, {result.errors:,} rows refused.")
+    if result.errors:
+        print(f"Refused rows (row, column, reason): {report}")
+    if result.message:
+        print(result.message, file=sys.stderr)
+    return EXIT_OK if result.status == "done" else EXIT_BAD_INPUT
+
+
 def _logins_table(logins: Sequence[demo.DemoLogin]) -> str:
     rows = [("Role", "E-mail", "Password", "Name")]
     rows += [(login.role, login.email, login.password or "(changed since the demo was loaded)",
@@ -173,6 +189,15 @@ def build_parser() -> argparse.ArgumentParser:
                                  "event dispatch and the outbox sweep, until stopped")
     worker.add_argument("--workers", type=int, default=2, help="worker threads (default 2)")
     worker.set_defaults(handler=_worker)
+
+    import_parser = commands.add_parser("import", help="import leads from a CSV file into a team")
+    import_parser.add_argument("file", help="CSV file (UTF-8, UTF-16 or Latin-1; , ; or tab)")
+    import_parser.add_argument("--team", type=int, required=True)
+    import_parser.add_argument("--mapping", default="",
+                               help='"Header=field,…", a saved mapping\'s name, or empty for the suggested one')
+    import_parser.add_argument("--duplicates", choices=("skip", "update", "create"), default="skip")
+    import_parser.add_argument("--user", help="member it runs as (default: the team's first admin)")
+    import_parser.set_defaults(handler=_import)
     return parser
 
 

@@ -1149,6 +1149,55 @@ def _revert(session: Session, ctx: TeamContext, job: ImportJob) -> None:
         team_signal.bump(session=session, team_id=job.team_id)
 
 
+# --- Command line ---------------------------------------------------------------------------
+
+def parse_mapping(spec: str, headers: list[str], saved: list[ImportMapping],
+                  schema: custom_fields.LeadSchema) -> dict[str, str]:
+    """`Header=field,Header=field` (fields as in the wizard: email, last_name, cf.<key>…), the
+    name of a saved mapping, or '' for the mapping suggested from the headers."""
+    spec = (spec or "").strip()
+    if not spec:
+        return suggest_mapping(headers, schema)
+    named = next((m for m in saved if m.name == spec), None)
+    if named is not None:
+        return apply_saved_mapping(headers, named.mapping)
+    mapping: dict[str, str] = {}
+    for part in spec.split(","):
+        header, sep, target = part.partition("=")
+        if not sep:
+            raise ValidationFailed(field_errors={"mapping": f"Write Header=field, not {part.strip()!r}."})
+        mapping[header.strip()] = target.strip()
+    return mapping
+
+
+def import_path(*, path: str, team_id: int, mapping: str = "", duplicates: str = "skip",
+                user_email: str | None = None, engine: Engine | None = None) -> tuple[ImportProgress, Path]:
+    """Import a file from disk into a team, here and now (the `leadhub import` command); the
+    import runs as `user_email` or the team's first admin. Returns the result and where the
+    report of refused rows is."""
+    from leadhub.services.db import get_engine
+    from leadhub.services.models import User
+    engine = engine or get_engine()
+    data = Path(path).read_bytes()
+    with Session(engine, expire_on_commit=False) as session:
+        if session.get(Team, team_id) is None:
+            raise NotFound(f"No team with id {team_id}.")
+        members = select(Membership).join(User, User.id == Membership.user_id).where(Membership.team_id == team_id)
+        member = session.exec(members.where(User.email == user_email.strip().lower()) if user_email
+                              else members.where(Membership.role == Role.ADMIN.value).order_by(Membership.id)).first()
+        if member is None:
+            raise NotFound("No such member of this team." if user_email else "The team has no admin.")
+        ctx = TeamContext(team_id, member.user_id, member.role)
+        job = create_draft(session=session, ctx=ctx, file_bytes=data, filename=Path(path).name)
+        schema = custom_fields.lead_schema(session=session, ctx=ctx)
+        chosen = parse_mapping(mapping, list(job.headers), list_mappings(session=session, ctx=ctx), schema)
+        start(session=session, ctx=ctx, job_id=job.id, mapping=chosen, options={"duplicates": duplicates},
+              enqueue=False)
+        session.commit()
+        job_id = job.id
+    return run_import(job_id, engine=engine), _errors_path(job_id)
+
+
 # --- Background tasks (on the project's one Huey instance) -----------------------------------
 
 from leadhub.services.tasks import huey  # noqa: E402  (tasks imports this module back)

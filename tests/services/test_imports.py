@@ -182,3 +182,21 @@ def test_mapping_checks_and_saved_mappings(session, team_a, team_b):
     assert type(missing.value).__name__ == "NotFound"
     with pytest.raises(ValidationFailed):
         imports.create_draft(session=session, ctx=team_a.rep_ctx, file_bytes=b"", filename="empty.csv")
+
+
+def test_command_line_import(session, team_a, database_url, tmp_path, monkeypatch, capsys):
+    from leadhub import cli
+    from leadhub.config import get_settings
+    monkeypatch.setenv("LEADHUB_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    path = tmp_path / "clientes.csv"
+    path.write_bytes(csv_bytes(SPANISH_ROWS + [["Sin", "", "sin@x.es", "", "", ""]], delimiter=";",
+                               encoding="cp1252"))
+    code = cli.main(["import", str(path), "--team", str(team_a.team.id), "--duplicates", "update",
+                     "--mapping", "Apellidos=last_name,Correo electrónico=email,Ciudad=city"])
+    out = capsys.readouterr().out
+    assert code == 0 and "2 created" in out and "1 rows refused" in out and "errors.csv" in out
+    session.expire_all()
+    assert sorted(m.city for m in team_leads(session, team_a)) == ["Cádiz", "Logroño"]
+    assert all(m.first_name == "" for m in team_leads(session, team_a))   # Nombre was not mapped
+    assert cli.main(["import", str(path), "--team", "999999"]) == 2
