@@ -18,7 +18,12 @@ def app_database(database_url, monkeypatch):
 
 
 def make_state(cls, token: str = ""):
-    """A standalone state as a browser tab would have it, signed in with `token`."""
-    state = cls(_reflex_internal_init=True)
+    """A state as a browser tab would have it, signed in with `token`: built from the root
+    state, so every substate exists (computed vars of other pages that depend on the
+    session's vars are marked dirty when those change)."""
+    import reflex as rx
+
+    root = rx.State(_reflex_internal_init=True)
+    state = root.get_substate(cls.get_full_name().split(".")[1:])
     state.token = token
     return state
