@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import select
 
 from leadhub.services import followup
 from leadhub.services.analytics import metrics, timebuckets
 from leadhub.services.analytics.drilldown import drilldown
-from leadhub.services.analytics.filters import AnalyticsFilter, make_filter, preset_range, scope
+from leadhub.services.analytics.filters import AnalyticsFilter, make_filter, preset_range
 from leadhub.services.errors import PermissionDenied, ValidationFailed
 from leadhub.services.models import Outreach, OutreachType
 from tests.services import analytics_data

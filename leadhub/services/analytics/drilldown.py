@@ -108,8 +108,6 @@ def _lead_conditions(session: Session, sc: Scope, spec: dict) -> list:
         conditions = list(lead_where(sc))
     elif basis == "converted":
         conditions = list(metrics.rep_conversions_where(sc))
-    elif basis == "first_touch":
-        conditions = [*lead_where(sc), Lead.outreach_id.is_(None), Lead.owner_id.is_not(None)]
     elif basis == "touched":
         touched = sa_select(Outreach.lead_id).where(*outreach_where(sc), Outreach.lead_id.is_not(None))
         if "user_id" in spec:
@@ -146,8 +144,9 @@ def _lead_conditions(session: Session, sc: Scope, spec: dict) -> list:
     return conditions
 
 
-def _deal_conditions(sc: Scope, spec: dict) -> tuple[list, list]:
-    """(conditions, extra joins) for deals."""
+def _deal_conditions(sc: Scope, spec: dict) -> list:
+    """Conditions for deals; `joins` are the tables a basis brings in, which decide the keys
+    a spec may add (type and channel need Outreach, lead_source needs Lead)."""
     basis = spec.get("basis", "won")
     joins: list = []
     if basis == "won":
@@ -181,14 +180,13 @@ def _deal_conditions(sc: Scope, spec: dict) -> tuple[list, list]:
             conditions.append(Deal.stage == metrics.WON)
         else:
             raise _bad(key)
-    return conditions, joins
+    return conditions
 
 
-def _contact_conditions(sc: Scope, spec: dict, now: datetime) -> tuple[list, list]:
+def _contact_conditions(sc: Scope, spec: dict, now: datetime) -> list:
     basis = spec.get("basis", "age")
-    joins: list = []
     if basis == "funnel":
-        conditions, joins = list(metrics.funnel_contacts_where(sc)), [Outreach]
+        conditions = list(metrics.funnel_contacts_where(sc))
     elif basis in ("age", "touches"):
         conditions = list(contact_where(sc))
     else:
@@ -210,7 +208,7 @@ def _contact_conditions(sc: Scope, spec: dict, now: datetime) -> tuple[list, lis
             conditions.append(Contact.id.in_(counted))
         else:
             raise _bad(key)
-    return conditions, joins
+    return conditions
 
 
 def drilldown(*, session: Session, ctx: TeamContext, flt: AnalyticsFilter, spec: dict[str, Any],
@@ -227,19 +225,19 @@ def drilldown(*, session: Session, ctx: TeamContext, flt: AnalyticsFilter, spec:
         conditions = _outreach_conditions(sc, spec)
         base = select(Outreach, owner).select_from(Outreach).outerjoin(User, User.id == Outreach.user_id)
         order = (Outreach.occurred_at.desc(), Outreach.id.desc())
-        count_from, joins = Outreach, []
+        count_from = Outreach
     elif kind == "leads":
         conditions = _lead_conditions(session, sc, spec)
         base = select(Lead, owner).select_from(Lead).outerjoin(User, User.id == Lead.owner_id)
         order = (Lead.created_at.desc(), Lead.id.desc())
-        count_from, joins = Lead, []
+        count_from = Lead
     elif kind == "deals":
-        conditions, joins = _deal_conditions(sc, spec)
+        conditions = _deal_conditions(sc, spec)
         base = select(Deal, owner).select_from(Deal).outerjoin(User, User.id == Deal.owner_id)
         order = (Deal.close_date.desc().nulls_last(), Deal.id.desc())
         count_from = Deal
     elif kind == "contacts":
-        conditions, joins = _contact_conditions(sc, spec, now)
+        conditions = _contact_conditions(sc, spec, now)
         base = select(Contact, owner).select_from(Contact).outerjoin(User, User.id == Contact.owner_id)
         order = (Contact.last_contacted_at.desc().nulls_last(), Contact.id.desc())
         count_from = Contact
@@ -250,7 +248,7 @@ def drilldown(*, session: Session, ctx: TeamContext, flt: AnalyticsFilter, spec:
         conditions = [*metrics.followups_where(sc), metrics.due_bucket(sc, now) == bucket]
         base = select(Activity, owner).select_from(Activity).outerjoin(User, User.id == Activity.owner_id)
         order = (Activity.due_at, Activity.id)
-        count_from, joins = Activity, []
+        count_from = Activity
     total = session.exec(select(func.count()).select_from(count_from).where(*conditions)).one()
     rows = session.exec(base.where(*conditions).order_by(*order).offset(offset).limit(page_size)).all()
     return Page(items=[_row(kind, record, name) for record, name in rows], total=total, page=page,
