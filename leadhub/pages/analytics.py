@@ -82,7 +82,9 @@ def numbers_table(headers: list[str], rows: rx.Var, keys: list[str], table_id: s
 
 def drill_dialog() -> rx.Component:
     row = lambda r: rx.table.row(  # noqa: E731
-        rx.table.cell(rx.text(r["title"], weight="medium"), rx.text(r["detail"], size="1", color_scheme="gray")),
+        rx.table.cell(rx.cond(r["href"] != "", rx.link(r["title"], href=r["href"], weight="medium"),
+                              rx.text(r["title"], weight="medium")),
+                      rx.text(r["detail"], size="1", color_scheme="gray")),
         rx.table.cell(r["when"]), rx.table.cell(r["status"]), rx.table.cell(r["amount"], text_align="right"),
         rx.table.cell(r["owner"]), class_name="drill-row", data_kind=r["kind"], data_id=r["id"])
     return rx.dialog.root(

@@ -370,6 +370,7 @@ class DashboardState(AnalyticsFilterState):
         tz = self.team_timezone
         self.drill_rows = [{
             "kind": r.kind, "id": str(r.id), "title": r.title or "—", "detail": r.detail or "",
+            "href": {"leads": f"/leads/{r.id}", "contacts": f"/contacts/{r.id}"}.get(r.kind, ""),
             "when": (local_time(r.when, tz) if isinstance(r.when, datetime)
                      else r.when.isoformat() if isinstance(r.when, date) else ""),
             "status": self.tr(r.status) if r.status else "", "owner": r.owner,

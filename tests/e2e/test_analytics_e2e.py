@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -157,6 +158,15 @@ def test_manager_filters_the_dashboard_and_drills_into_a_bar(page, live_app, ana
     page.click("#filter-clear")
     page.wait_for_function("() => (document.getElementById('chart-volume_type')?.data || []).length === 5",
                            timeout=15_000)
+    # a KPI tile opens the leads it counts, each linked to its page
+    new_leads = page.locator('[data-kpi="new_leads"] .kpi-value').inner_text()
+    page.click('[data-kpi="new_leads"]')
+    expect(page.locator("#drill-total")).to_contain_text(f"{new_leads.replace(',', '')} ")
+    expect(page.locator(".drill-row a").first).to_have_attribute("href", re.compile(r"/leads/\d+$"))
+    page.keyboard.press("Escape")
+
+    page.wait_for_function("() => (document.getElementById('chart-volume_type')?.data || []).length === 5",
+                           timeout=15_000)
     page.wait_for_function("() => (document.getElementById('chart-forms')?.data || []).length === 1",
                            timeout=15_000)
     page.locator("#section-funnel").scroll_into_view_if_needed()
@@ -181,6 +191,10 @@ def test_report_builder_and_costs(page, live_app, analytics_rows, screenshot):
     with page.expect_download() as download:
         page.click("#report-csv")
     assert download.value.suggested_filename.endswith(".csv")
+    assert "Outreach type" in Path(download.value.path()).read_text(encoding="utf-8").splitlines()[0]
+    with page.expect_download() as image:
+        page.click("#report-png")
+    assert image.value.suggested_filename.endswith(".png")
     page.wait_for_timeout(500)
     screenshot("analytics-report")
 
