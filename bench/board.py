@@ -1,6 +1,6 @@
 """Status board speed with a big team: the service beside hand-written SQL, in the same run.
 
-    .venv/bin/python bench/board.py [--leads 100000] [--database-url URL] [--runs 30]
+    .venv/bin/python bench/board.py [--leads 100000] [--database-url URL] [--runs 30] [--reuse]
 
 Loads demo data into a fresh database (SQLite in a temp folder unless --database-url), then
 times the board's first load (column counts and budget sums + the first 50 cards of every
@@ -41,15 +41,15 @@ STATUSES = board.COLUMNS
 WINDOW = 2 * board.PAGE_SIZE  # the most cards a column keeps on screen (leadhub.state.board)
 
 
-def raw_board(where: str) -> list[str]:
+def raw_board(where: str, sqlite: bool) -> list[str]:
     """The statements a hand-written board would run: one GROUP BY (over the filter's ids
-    when filtered, as the service does) and one page per column."""
-    if where:
+    when filtered on SQLite, as the service does) and one page per column."""
+    if where and sqlite:
         statements = [f"SELECT status, count(*), sum(budget) FROM lead WHERE id IN "
                       f"(SELECT l.id FROM lead l WHERE l.team_id = :team {where}) GROUP BY status"]
     else:
-        statements = ["SELECT l.status, count(*), sum(l.budget) FROM lead l "
-                      "WHERE l.team_id = :team GROUP BY l.status"]
+        statements = [f"SELECT l.status, count(*), sum(l.budget) FROM lead l "
+                      f"WHERE l.team_id = :team {where} GROUP BY l.status"]
     for status in STATUSES:
         statements.append(
             f"SELECT {CARD_COLUMNS} FROM lead l LEFT JOIN \"user\" u ON u.id = l.owner_id "
@@ -59,17 +59,20 @@ def raw_board(where: str) -> list[str]:
     return statements
 
 
-def cases(owner_id: int, campaign_id: int) -> list[tuple[str, BoardFilter, list[str], dict]]:
+def cases(owner_id: int, campaign_id: int, sqlite: bool) -> list[tuple[str, BoardFilter, list[str], dict]]:
+    def raw(where: str = "") -> list[str]:
+        return raw_board(where, sqlite)
+
     campaign = ("AND l.id IN (SELECT lead_id FROM campaign_member WHERE team_id = :team "
                 "AND campaign_id = :campaign)")
     return [
-        ("no filter", BoardFilter(), raw_board(""), {}),
+        ("no filter", BoardFilter(), raw(""), {}),
         ("owner = one rep", BoardFilter(owner_id=owner_id),
-         raw_board("AND l.owner_id = :owner"), {"owner": owner_id}),
-        ("rating = Hot", BoardFilter(rating="Hot"), raw_board("AND l.rating = 'Hot'"), {}),
+         raw("AND l.owner_id = :owner"), {"owner": owner_id}),
+        ("rating = Hot", BoardFilter(rating="Hot"), raw("AND l.rating = 'Hot'"), {}),
         ("source = Referral", BoardFilter(lead_source="Referral"),
-         raw_board("AND l.lead_source = 'Referral'"), {}),
-        ("campaign", BoardFilter(campaign_id=campaign_id), raw_board(campaign),
+         raw("AND l.lead_source = 'Referral'"), {}),
+        ("campaign", BoardFilter(campaign_id=campaign_id), raw(campaign),
          {"campaign": campaign_id}),
         ("search 'garcia'", BoardFilter(search="garcia"), RAW_SEARCH, {"term": "%garcia%"}),
         ("search 'zubizarreta' (rare)", BoardFilter(search="zubizarreta"), RAW_SEARCH,
@@ -81,10 +84,11 @@ RAW_SEARCH = ["search"]  # run by raw_search below: one read of the matches, the
 
 
 def raw_search(conn, team_id: int, term: str) -> None:
-    matches = conn.execute(text(
-        "SELECT id, status, position, budget FROM lead WHERE id IN (SELECT id FROM lead "
-        "WHERE team_id = :team AND search_text LIKE :term) LIMIT 5001"),
-        {"team": team_id, "term": term}).all()
+    where = "team_id = :team AND search_text LIKE :term"
+    if conn.dialect.name == "sqlite":
+        where = f"id IN (SELECT id FROM lead WHERE {where})"
+    matches = conn.execute(text(f"SELECT id, status, position, budget FROM lead WHERE {where} "
+                                "LIMIT 5001"), {"team": team_id, "term": term}).all()
     by_status: dict[str, list] = {}
     for lead_id, status, position, _budget in matches:
         by_status.setdefault(status, []).append((position, lead_id))
@@ -217,11 +221,25 @@ def bench_moves(engine, ctx: TeamContext, team_id: int, runs: int) -> tuple[tupl
     return percentiles(service), percentiles(raw)
 
 
+def _reusable_team(session: Session, leads: int) -> int | None:
+    from sqlalchemy import func
+
+    from leadhub.services.demo import DEMO_TEAM_NAME
+    from leadhub.services.models import Team
+
+    row = session.exec(select(Team.id, func.count(Lead.id)).join(Lead, Lead.team_id == Team.id)
+                       .where(Team.name == DEMO_TEAM_NAME).group_by(Team.id)
+                       .order_by(Team.id.desc())).first()
+    return row[0] if row and row[1] >= leads else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--database-url")
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse a demo team of that size already in --database-url")
     args = parser.parse_args()
 
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='leadhub-bench-')}/bench.db"
@@ -229,9 +247,11 @@ def main() -> None:
     engine = engine_for(url)
     start = time.perf_counter()
     with Session(engine) as session:
-        result = load_demo(session=session, leads=args.leads, seed=7)
-        session.commit()
-        team_id = result.team.id
+        team_id = _reusable_team(session, args.leads) if args.reuse else None
+        if team_id is None:
+            result = load_demo(session=session, leads=args.leads, seed=7)
+            session.commit()
+            team_id = result.team.id
         admin_id, owner_id = session.exec(select(Membership.user_id).where(
             Membership.team_id == team_id).order_by(Membership.id)).all()[:2]
         campaign_id = session.exec(select(Campaign.id).where(Campaign.team_id == team_id)
@@ -239,7 +259,7 @@ def main() -> None:
     if engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
-    print(f"database: {engine.dialect.name}; demo data with {args.leads:,} leads loaded in "
+    print(f"database: {engine.dialect.name}; demo team with {args.leads:,} leads ready in "
           f"{time.perf_counter() - start:.1f} s")
     ctx = TeamContext(team_id=team_id, user_id=admin_id, role="admin")
     with Session(engine) as session:
@@ -249,7 +269,8 @@ def main() -> None:
 
     print(f"\n{'board first load':34} {'service med':>12} {'p95':>8} {'raw SQL med':>12} "
           f"{'p95':>8} {'ratio':>6} {'sent':>8}")
-    for name, flt, statements, params in cases(owner_id, campaign_id):
+    for name, flt, statements, params in cases(owner_id, campaign_id,
+                                               engine.dialect.name == "sqlite"):
         def service_call():
             with Session(engine) as session:
                 return board.load_board(session=session, ctx=ctx, flt=flt)

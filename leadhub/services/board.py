@@ -141,6 +141,13 @@ def _filtered(flt: BoardFilter) -> bool:
                 or fold(flt.search).split())
 
 
+def _ids_first(session: Session, conditions: list) -> list:
+    """On SQLite, the filter as `id IN (ids matching it)`: see column_totals."""
+    if session.get_bind().dialect.name != "sqlite":
+        return conditions
+    return [Lead.id.in_(select(Lead.id).where(*conditions))]
+
+
 def _totals(found: dict[str, tuple[int, Decimal | None]]) -> list[ColumnTotals]:
     return [ColumnTotals(status, found.get(status, (0, None))[0],
                          Decimal(found.get(status, (0, None))[1] or 0).quantize(Decimal("0.01")))
@@ -150,12 +157,13 @@ def _totals(found: dict[str, tuple[int, Decimal | None]]) -> list[ColumnTotals]:
 def column_totals(*, session: Session, ctx: TeamContext, flt: BoardFilter) -> list[ColumnTotals]:
     """Count and budget sum of every column for the filter, in one GROUP BY.
 
-    Unfiltered, the (team, status, budget) index answers alone. Filtered, the matching ids
-    come first from the filter's own index, so only matching rows are read: grouping
-    straight away would walk the status index and read every row of the team."""
+    Unfiltered, the (team, status, budget) index answers alone. Filtered on SQLite, the
+    matching ids come first from the filter's own index, so only matching rows are read:
+    without statistics SQLite would group along the status index and read every row of the
+    team. PostgreSQL plans the plain query well (and the id subquery badly)."""
     conditions = _conditions(ctx, flt)
     if _filtered(flt):
-        conditions = [Lead.id.in_(select(Lead.id).where(*conditions))]
+        conditions = _ids_first(session, conditions)
     rows = session.exec(
         select(Lead.status, func.count(), func.sum(Lead.budget))
         .where(*conditions).group_by(Lead.status)).all()
@@ -203,7 +211,7 @@ def _searched_board(session: Session, ctx: TeamContext, flt: BoardFilter,
     search matches too much for that: then the columns fill fast the ordinary way."""
     matches = session.exec(
         select(Lead.id, Lead.status, Lead.position, Lead.budget)
-        .where(Lead.id.in_(select(Lead.id).where(*_conditions(ctx, flt))))
+        .where(*_ids_first(session, _conditions(ctx, flt)))
         .limit(SEARCH_IN_MEMORY + 1)).all()
     if len(matches) > SEARCH_IN_MEMORY:
         return None
