@@ -16,6 +16,7 @@ from leadhub.pages.lead_fields import lead_fields_page
 from leadhub.pages.outreach import outreach_page
 from leadhub.pages.placeholder import coming_soon
 from leadhub.pages.settings import settings_page
+from leadhub.pages.nurturing import register_nurturing_pages
 from leadhub.state.auth_pages import LoginState
 from leadhub.state.board import BoardState
 from leadhub.state.deals import DealsState
@@ -74,6 +75,7 @@ app.add_page(costs_page, route="/analytics/costs", on_load=[SessionState.require
              title="LeadHub · Channel costs")
 app.add_page(deals_page, route="/deals", on_load=[SessionState.require_login, DealsState.load],
              title="LeadHub · Deals")
+register_nurturing_pages(app)
 for title, route in [("Forms", "/forms")]:
     app.add_page(coming_soon(title), route=route, on_load=SessionState.require_login,
                  title=f"LeadHub · {title}")

@@ -15,6 +15,7 @@ NAV = [
     ("Follow-up", "/followup", "bell-ring"),
     ("Deals", "/deals", "handshake"),
     ("Analytics", "/analytics", "chart-column"),
+    ("Nurturing", "/segments", "sprout"),
     ("Forms", "/forms", "file-input"),
     ("Settings", "/settings", "settings"),
 ]

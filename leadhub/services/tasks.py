@@ -88,5 +88,5 @@ def run_worker(*, workers: int = 2) -> None:
     log.info("Starting LeadHub worker with %s threads on %s", workers, type(huey).__name__)
     huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
-from leadhub.services import emails, predictive, scoring  # noqa: E402,F401  (their tasks and event handlers)
+from leadhub.services import emails, predictive, scoring, workflows  # noqa: E402,F401  (their tasks and event handlers)
 from leadhub.services import imports  # noqa: E402,F401  (the CSV import tasks)
