@@ -6,6 +6,8 @@ from leadhub.api import api
 from leadhub.api.public_cors import PublicFormsApp
 from leadhub.pages.auth import login_page, signup_page
 from leadhub.pages.board import board_page
+from leadhub.pages.forms import forms_page
+from leadhub.pages.imports import import_page
 from leadhub.pages.deals import deals_page
 from leadhub.pages.contacts import contact_detail_page, contacts_page
 from leadhub.pages.followup import followup_page
@@ -19,6 +21,8 @@ from leadhub.pages.settings import settings_page
 from leadhub.pages.nurturing import register_nurturing_pages
 from leadhub.state.auth_pages import LoginState
 from leadhub.state.board import BoardState
+from leadhub.state.forms import FormsState
+from leadhub.state.imports import ImportState
 from leadhub.state.deals import DealsState
 from leadhub.state.contacts import ContactDetailState, ContactsState
 from leadhub.state.followup import FollowUpState
@@ -76,6 +80,7 @@ app.add_page(costs_page, route="/analytics/costs", on_load=[SessionState.require
 app.add_page(deals_page, route="/deals", on_load=[SessionState.require_login, DealsState.load],
              title="LeadHub · Deals")
 register_nurturing_pages(app)
-for title, route in [("Forms", "/forms")]:
-    app.add_page(coming_soon(title), route=route, on_load=SessionState.require_login,
-                 title=f"LeadHub · {title}")
+app.add_page(forms_page, route="/forms", on_load=[SessionState.require_login, FormsState.load],
+             title="LeadHub · Web forms")
+app.add_page(import_page, route="/leads/import", on_load=[SessionState.require_login, ImportState.load],
+             title="LeadHub · Import leads")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from leadhub.api import forms, lead_files
+from leadhub.api import forms, imports, lead_files
 from leadhub.api import nurturing as nurturing_routes
 from leadhub.api.errors import install_error_handlers
 from leadhub.api.v1 import v1
@@ -21,4 +21,5 @@ install_error_handlers(api)
 api.include_router(lead_files.router)
 api.include_router(nurturing_routes.router)  # e-mail opens, clicks, unsubscribe
 api.include_router(forms.router)
+api.include_router(imports.router)
 api.mount("/api/v1", v1)  # the REST API for integrations, with its own OpenAPI document

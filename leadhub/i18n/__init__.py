@@ -18,6 +18,9 @@ LANGUAGES = {"en": "English", "es": "Español"}
 ES: dict[str, str] = dict(analytics.ES)  # the areas below win on words they share
 for _area in (core, board, outreach, deals, leads_detail, nurturing):
     ES.update(_area.ES)
+from leadhub.i18n import capture  # noqa: E402  (web forms, CSV import)
+for _text, _spanish in capture.ES.items():
+    ES.setdefault(_text, _spanish)  # another area's wording of a shared word wins
 
 
 def translate(text: str, lang: str) -> str:

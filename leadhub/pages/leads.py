@@ -314,6 +314,8 @@ def leads_page() -> rx.Component:
                                                href="/leads/fields", id="fields-link")),
             rx.link(rx.button(rx.icon("download", size=14), t("Export CSV"), variant="soft"), href=S.export_href,
                     id="export-all"),
+            rx.link(rx.button(rx.icon("upload", size=14), t("Import CSV"), variant="soft"), href="/leads/import",
+                    id="import-csv"),
             rx.button(rx.icon("plus", size=14), t("New lead"), on_click=S.open_new, id="new-lead"),
         ),
         filters(),

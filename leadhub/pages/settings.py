@@ -10,6 +10,7 @@ from leadhub.components.i18n import t, t_value
 from leadhub.components.layout import app_shell, page_title
 from leadhub.components.notification_settings import failed_notifications_card, notifications_card
 from leadhub.components.nurturing_settings import nurturing_settings
+from leadhub.components.web_forms_card import web_forms_card
 from leadhub.i18n import LANGUAGES
 from leadhub.services.auth import CURRENCIES
 from leadhub.state.auth_pages import COMMON_TIMEZONES
@@ -139,5 +140,6 @@ def settings_page() -> rx.Component:
         page_title("Settings"),
         rx.vstack(team_card(), members_card(), followup_policy_card(), notifications_card(),
                   failed_notifications_card(), nurturing_settings(),
+                  web_forms_card(),
                   password_card(), spacing="4", width="100%"),
     )

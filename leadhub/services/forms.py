@@ -110,7 +110,7 @@ class WebForm(SQLModel, table=True):
     redirect_url: str = Field(default="", max_length=500)
     allowed_origins: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     language: str = Field(default="en", max_length=5)
-    submissions: int = Field(default=0, description="accepted submissions (round-robin counter too)")
+    submissions: int = Field(default=0, description="round-robin turns taken (counts come from form_submission)")
     views: int = Field(default=0)
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -431,6 +431,8 @@ def list_forms(*, session: Session, ctx: TeamContext, include_archived: bool = T
         statement = statement.where(WebForm.archived_at.is_(None))
     forms = list(session.exec(statement.order_by(WebForm.archived_at.is_not(None), WebForm.name)
                               .execution_options(populate_existing=True)).all())
+    submitted = dict(session.exec(select(FormSubmission.form_id, func.count()).where(
+        FormSubmission.team_id == ctx.team_id).group_by(FormSubmission.form_id)).all())
     created = dict(session.exec(select(FormSubmission.form_id, func.count()).where(
         FormSubmission.team_id == ctx.team_id, FormSubmission.created_lead.is_(True))
         .group_by(FormSubmission.form_id)).all())
@@ -441,7 +443,7 @@ def list_forms(*, session: Session, ctx: TeamContext, include_archived: bool = T
                                          Lead.status == LeadStatus.CONVERTED.value)
                                   .group_by(FormSubmission.form_id)).all())
     return [FormSummary(id=f.id, key=f.key, name=f.name, fields=len(f.fields or []),
-                        submissions=f.submissions, views=f.views, leads_created=created.get(f.id, 0),
+                        submissions=submitted.get(f.id, 0), views=f.views, leads_created=created.get(f.id, 0),
                         converted=converted.get(f.id, 0), archived=f.archived_at is not None,
                         updated_at=f.updated_at) for f in forms]
 
@@ -607,10 +609,12 @@ def submit(*, session: Session, form: PublishedForm, values: dict[str, Any],
     team = session.merge(form.team, load=False)  # held here: no query for the team's region
     clean = clean_submission(session, form, values)
     visit = visit or Visit()
-    forms_table = WebForm.__table__
-    counter = session.execute(update(forms_table).where(forms_table.c.id == form.id)
-                              .values(submissions=forms_table.c.submissions + 1)
-                              .returning(forms_table.c.submissions)).scalar_one()
+    counter = 0
+    if form.owner_mode == "round_robin":  # whose turn it is, counted in the database (all workers)
+        forms_table = WebForm.__table__
+        counter = session.execute(update(forms_table).where(forms_table.c.id == form.id)
+                                  .values(submissions=forms_table.c.submissions + 1)
+                                  .returning(forms_table.c.submissions)).scalar_one()
     match = _duplicate(session, form, clean)
     if match is not None:
         lead_id, created = _update_existing(session, form, match, clean, visit), False
@@ -662,14 +666,14 @@ def _insert_new(session: Session, form: PublishedForm, clean: dict[str, Any], co
     signal, its campaign membership and its score from the cached model."""
     now = utcnow()
     lead_table = Lead.__table__
-    top = session.execute(select(func.min(lead_table.c.position)).where(
-        lead_table.c.team_id == form.team_id, lead_table.c.status == LeadStatus.NEW.value)).scalar()
+    top = select(func.coalesce(func.min(lead_table.c.position), 1.0) - 1.0).where(
+        lead_table.c.team_id == form.team_id, lead_table.c.status == LeadStatus.NEW.value).scalar_subquery()
     row = {name: "" for name in leads.TEXT_LIMITS}
     row.update(need="", interest="", rating="", budget=None, outreach_id=None, last_contacted_at=None,
                custom_fields={}, score=0)
     row.update(clean)
     row.update(team_id=form.team_id, status=LeadStatus.NEW.value, owner_id=_owner_for(form, counter),
-               position=(top if top is not None else 1.0) - 1.0, version=1, rating_manual=False,
+               position=top, version=1, rating_manual=False,
                created_at=now, updated_at=now)
     row["search_text"] = leads.search_text_for(row["first_name"], row["last_name"], row["company"],
                                                row["email"], row["phone"], row["mobile"], row["city"])
