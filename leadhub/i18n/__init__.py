@@ -21,6 +21,9 @@ for _area in (core, board, outreach, deals, leads_detail, nurturing):
 from leadhub.i18n import capture  # noqa: E402  (web forms, CSV import)
 for _text, _spanish in capture.ES.items():
     ES.setdefault(_text, _spanish)  # another area's wording of a shared word wins
+from leadhub.i18n import api as _api  # noqa: E402  (API keys, webhooks)
+for _text, _spanish in _api.ES.items():
+    ES.setdefault(_text, _spanish)
 
 
 def translate(text: str, lang: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from leadhub.components.api_settings import api_access_card
 from leadhub.components.followup_policy import followup_policy_card
 from leadhub.components.forms import labelled, text_field
 from leadhub.components.i18n import t, t_value
@@ -141,5 +142,6 @@ def settings_page() -> rx.Component:
         rx.vstack(team_card(), members_card(), followup_policy_card(), notifications_card(),
                   failed_notifications_card(), nurturing_settings(),
                   web_forms_card(),
+                  api_access_card(),
                   password_card(), spacing="4", width="100%"),
     )
