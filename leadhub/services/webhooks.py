@@ -18,7 +18,9 @@ endpoint's secret>`, `X-LeadHub-Timestamp` (Unix seconds of this attempt),
 `X-LeadHub-Event` and `X-LeadHub-Delivery` (the same for every retry of one delivery: dedupe on
 it or on the body's `id`). `data` holds the record as the REST API shows it, read when the
 event is dispatched (normally within a second of the change); lead.status_changed adds
-`from_status`, `to_status` and `via`.
+`from_status`, `to_status` and `via`. lead.created and deal.created are recorded only for teams
+with an endpoint that follows them (`record_if_followed`); status changes made on the board are
+recorded without an after-commit nudge, so the worker's once-a-minute sweep sends them.
 
 Secrets are shown once at creation (or rotation) and stored encrypted (crypto.py), because
 signing needs them. Destinations must be https:// and public addresses; private, loopback
