@@ -96,6 +96,7 @@ ES: dict[str, str] = {
     "At most": "Como máximo",
     "per file": "por archivo",
     "{n} documents uploaded.": "{n} documentos subidos.",
+    "Document uploaded.": "Documento subido.",
     "Document deleted.": "Documento eliminado.",
     # Custom fields (admins)
     "Lead fields": "Campos de prospectos",
@@ -145,6 +146,7 @@ ES: dict[str, str] = {
     "Keep this lead": "Conservar este",
     "differs": "difiere",
     "{n} leads merged into this one.": "{n} prospectos fusionados en este.",
+    "Lead merged into this one.": "Prospecto fusionado en este.",
     # Service messages
     "This field is required.": "Este campo es obligatorio.",
     "Unknown field.": "Campo desconocido.",

@@ -206,7 +206,7 @@ def dashboard_body() -> rx.Component:
                                 width="100%"),
                             rx.callout(t("No web forms yet: this funnel appears once the team publishes forms."),
                                        icon="file-input", size="1")),
-                    section_id="section-forms"),
+                    section_id="section-forms", span=True),
             columns=rx.breakpoints(initial="1", lg="2"), spacing="4", width="100%",
         ),
         width="100%",

@@ -211,7 +211,7 @@ def timeline_entry(entry: rx.Var) -> rx.Component:
                 rx.text(entry["when"], size="1", color_scheme="gray"),
                 rx.cond(entry["actor"] != "", rx.text("· ", entry["actor"], size="1", color_scheme="gray")),
                 rx.cond(entry["kind"] == "document",
-                        rx.el.a(t("Download"), href="/api/documents/" + entry["id"], download=True,
+                        rx.el.a(t("Download"), href="/api/documents/" + entry["id"], download=True, reload_document=True,
                                 style={"fontSize": "var(--font-size-1)"})),
                 rx.cond(entry["kind"] == "note",
                         rx.link(t("Delete"), size="1", color_scheme="gray", on_click=D.delete_note(entry["id"]),
@@ -360,7 +360,7 @@ def documents_card() -> rx.Component:
         rx.foreach(D.document_rows, lambda d: rx.hstack(
             rx.icon("file", size=14),
             rx.vstack(
-                rx.el.a(d["filename"], href="/api/documents/" + d["id"], download=True,
+                rx.el.a(d["filename"], href="/api/documents/" + d["id"], download=True, reload_document=True,
                         style={"fontSize": "var(--font-size-2)", "fontWeight": "500"}),
                 rx.text(d["size"], " · ", d["uploaded"], " · ", d["by"], size="1", color_scheme="gray"),
                 spacing="0",

@@ -15,7 +15,7 @@ def new_field_form() -> rx.Component:
     errors = F.field_errors
     return rx.form(
         rx.hstack(
-            labelled("Name", rx.input(name="label", id="field-label", width="14em"), errors, "label"),
+            rx.box(labelled("Name", rx.input(name="label", id="field-label", width="14em"), errors, "label")),
             labelled("Type", rx.select.root(
                 rx.select.trigger(id="field-type", width="10em"),
                 rx.select.content(*[rx.select.item(t(TYPE_LABELS[k]), value=k) for k in FIELD_TYPES]),
@@ -25,10 +25,9 @@ def new_field_form() -> rx.Component:
                                                      placeholder=t("One per line"), width="16em"), errors, "options")),
             rx.hstack(rx.el.input(type="checkbox", name="required", id="field-required"),
                       rx.text(t("Required"), as_="label", html_for="field-required", size="2"),
-                      align="center", spacing="2", padding_top="1.6em"),
-            rx.box(rx.button(rx.icon("plus", size=14), t("Add field"), type="submit", id="field-add"),
-                   padding_top="1.4em"),
-            spacing="3", align="start", wrap="wrap",
+                      align="center", spacing="2", height="2em"),
+            rx.button(rx.icon("plus", size=14), t("Add field"), type="submit", id="field-add"),
+            spacing="3", align="end", wrap="wrap",
         ),
         on_submit=F.create, reset_on_submit=True, key=F.form_key,
     )
@@ -104,7 +103,7 @@ def picklist_form(name: str, label: str) -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.text(t(label), weight="medium", size="2"),
-            rx.input(type="hidden", name="field", value=name),
+            rx.el.input(type="hidden", name="field", value=name),
             rx.text_area(name="options", default_value=F.picklists[name], rows="8", width="100%", id=f"options-{name}"),
             field_error(F.field_errors, "options"),
             rx.button(t("Save options"), size="1", type="submit"),

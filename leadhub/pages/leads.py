@@ -15,6 +15,7 @@ from leadhub.services.saved_views import PERIODS
 from leadhub.state.leads import ANY, NONE, LeadsState
 
 S = LeadsState
+NOWRAP = rx.Var.create(["phone", "mobile", "created_at", "updated_at", "last_contacted_at", "budget"])
 # re-exported for pages that show the same badges
 __all__ = ["leads_page", "lead_dialog", "status_badge", "rating_badge"]
 
@@ -190,7 +191,7 @@ def cell(row: rx.Var, column: rx.Var) -> rx.Component:
         ("rating", rating_badge(row["rating"])),
         ("score", rx.text(row["score"], text_align="right")),
         rx.text(row[column]),
-    ), white_space=rx.cond((column == "phone") | (column == "mobile"), "nowrap", "normal"))
+    ), white_space=rx.cond(NOWRAP.contains(column), "nowrap", "normal"))
 
 
 def lead_row(row: rx.Var) -> rx.Component:
@@ -242,8 +243,8 @@ def bulk_bar() -> rx.Component:
                        rx.select.content(rx.foreach(S.campaign_choices, lambda c: rx.select.item(c[1], value=c[0]))),
                        value="", on_change=lambda v: S.bulk_apply("add_to_campaign", v), size="1",
                        on_open_change=lambda _o: S.load_campaigns()),
-        rx.link(rx.button(rx.icon("download", size=14), t("Export CSV"), variant="soft", size="1"),
-                href=S.export_href, is_external=False, id="export-selection"),
+        download_link(rx.button(rx.icon("download", size=14), t("Export CSV"), variant="soft", size="1",
+                                tab_index=-1), "export-selection"),
         rx.alert_dialog.root(
             rx.alert_dialog.trigger(rx.button(rx.icon("trash-2", size=14), t("Delete"), color_scheme="red",
                                               variant="soft", size="1", id="bulk-delete")),
@@ -262,6 +263,11 @@ def bulk_bar() -> rx.Component:
         spacing="2", align="center", wrap="wrap", width="100%", padding="0.5em 0.75em",
         background="var(--accent-3)", border_radius="var(--radius-3)", margin_bottom="0.75em", id="bulk-bar",
     ))
+
+
+def download_link(child: rx.Component, id_: str) -> rx.Component:
+    """A download from /api: a document navigation, not the router's client-side one."""
+    return rx.el.a(child, href=S.export_href, download=True, reload_document=True, id=id_)
 
 
 def pager() -> rx.Component:
@@ -312,8 +318,8 @@ def leads_page() -> rx.Component:
                     id="duplicates-link"),
             rx.cond(S.role == "admin", rx.link(rx.button(rx.icon("list-plus", size=14), t("Fields"), variant="soft"),
                                                href="/leads/fields", id="fields-link")),
-            rx.link(rx.button(rx.icon("download", size=14), t("Export CSV"), variant="soft"), href=S.export_href,
-                    id="export-all"),
+            download_link(rx.button(rx.icon("download", size=14), t("Export CSV"), variant="soft", tab_index=-1),
+                          "export-all"),
             rx.link(rx.button(rx.icon("upload", size=14), t("Import CSV"), variant="soft"), href="/leads/import",
                     id="import-csv"),
             rx.button(rx.icon("plus", size=14), t("New lead"), on_click=S.open_new, id="new-lead"),

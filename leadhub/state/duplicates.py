@@ -205,5 +205,6 @@ class MergeState(SessionState):
                                        choices=choices)
             merged = len(result.merged_ids)
         self.merge_open = False
-        return [rx.redirect(f"/leads/{survivor}"),
-                rx.toast.success(self.tr("{n} leads merged into this one.").replace("{n}", str(merged)))]
+        message = self.tr("Lead merged into this one.") if merged == 1 else \
+            self.tr("{n} leads merged into this one.").replace("{n}", str(merged))
+        return [rx.redirect(f"/leads/{survivor}"), rx.toast.success(message)]

@@ -366,7 +366,9 @@ class LeadDetailState(LeadFormMixin, SessionState):
                 errors.append(f"{name}: {self.tr(next(iter(exc.field_errors.values()), exc.message))}")
         events: list = [LeadDetailState.load]
         if stored:
-            events.append(rx.toast.success(self.tr("{n} documents uploaded.").replace("{n}", str(stored))))
+            message = self.tr("Document uploaded.") if stored == 1 else \
+                self.tr("{n} documents uploaded.").replace("{n}", str(stored))
+            events.append(rx.toast.success(message))
         for error in errors:
             events.append(rx.toast.error(error))
         return events

@@ -184,9 +184,71 @@ def test_duplicates_page_lists_groups_with_reasons(page, live_app, screenshot):
         {"first_name": "Jon", "last_name": "Arrieta", "mobile": "+34 699 00 11 22"},
         {"first_name": "Joseba", "last_name": "Arrieta", "phone": "0034 699 001 122"},
     )
-    sign_in(page, live_app.seed.manager)
+    sign_in(page, live_app.seed.admin)  # the manager chose Spanish in an earlier test
     page.click("#duplicates-link")
     group = page.locator(".duplicate-group", has_text="Arrieta")
     expect(group).to_contain_text("Same phone: +34699001122")
     expect(group.locator(".duplicate-member")).to_have_count(2)
     screenshot("duplicates-page")
+
+
+def test_admin_adds_a_custom_field_reps_fill_it_filter_by_it_and_act_in_bulk(page, live_app, screenshot):
+    from playwright.sync_api import expect
+
+    sign_in(page, live_app.seed.admin)
+    page.click("#fields-link")
+    page.fill("#field-label", "Región comercial")
+    page.locator("#field-type").click()
+    page.get_by_role("option", name="Picklist").click()
+    page.fill("#field-options", "Norte\nSur\nLevante")
+    page.click("#field-add")
+    expect(page.locator(".field-row[data-key=region_comercial]")).to_contain_text("Norte, Sur, Levante")
+    screenshot("lead-fields-admin")
+
+    ids = _make_leads(live_app, *({"first_name": "Bulk", "last_name": f"Uno{i}", "company": "Bulk SA"} for i in range(3)))
+    page.goto("/leads")
+    page.locator(f".lead-row[data-lead-id='{ids[0]}'] .lead-edit").click()
+    page.locator("#cf-region_comercial").click()
+    page.get_by_role("option", name="Levante").click()
+    page.click("#lead-save")
+    expect(page.locator("#lead-form")).to_have_count(0)
+
+    # the field becomes a column and a filter
+    page.click("#columns")
+    page.locator("[data-column='cf.region_comercial'] button").click()
+    page.keyboard.press("Escape")
+    expect(page.locator(f".lead-row[data-lead-id='{ids[0]}']")).to_contain_text("Levante")
+    page.fill("#lead-search", "bulk sa")
+    expect(page.locator("#leads-count")).to_contain_text("3 leads")
+
+    # bulk: tick two rows, rate them Hot
+    for lead_id in ids[1:]:
+        page.locator(f".lead-row[data-lead-id='{lead_id}'] .row-select").click()
+    expect(page.locator("#selection-count")).to_contain_text("2 selected")
+    page.locator("#bulk-set_rating").click()
+    page.get_by_role("option", name="Hot").click()
+    expect(page.locator(f".lead-row[data-lead-id='{ids[1]}']")).to_contain_text("Hot")
+    expect(page.locator(f".lead-row[data-lead-id='{ids[0]}']")).not_to_contain_text("Hot")
+    screenshot("leads-list-custom-column-and-bulk")
+
+    # CSV export of the filtered list carries the custom field
+    page.locator(".row-select").first.click()  # nothing selected: the whole filtered list
+    page.get_by_role("button", name="Clear selection").click()
+    with page.expect_download() as download:
+        page.click("#export-all")
+    text = open(download.value.path(), encoding="utf-8-sig").read()
+    assert "Región comercial" in text.splitlines()[0]
+    assert sum(1 for line in text.splitlines() if "Bulk SA" in line) == 3 and "Levante" in text
+
+    # a document on the lead's page, downloadable
+    page.goto(f"/leads/{ids[0]}")
+    page.set_input_files("#lead-documents input[type=file]", files=[
+        {"name": "propuesta.txt", "mimeType": "text/plain", "buffer": "Propuesta para Bulk SA".encode()}])
+    doc = page.locator(".document-row", has_text="propuesta.txt")
+    expect(doc).to_have_count(1)
+    with page.expect_download() as download:
+        doc.get_by_role("link", name="propuesta.txt").click()
+    assert download.value.suggested_filename == "propuesta.txt"
+    page.click("#tab-details")
+    expect(page.locator("#custom-values")).to_contain_text("Levante")
+    screenshot("lead-page-document-and-custom-field")
