@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from leadhub.components.conversion_dialog import conversion_dialog, convert_button, converted_links
 from leadhub.components.forms import field_error, labelled
 from leadhub.components.i18n import t, t_value
 from leadhub.components.layout import app_shell
@@ -18,10 +19,6 @@ from leadhub.state.duplicates import MergeState
 from leadhub.state.lead_detail import LeadDetailState as D
 from leadhub.state.session import NONE
 
-try:  # the conversion dialog lives in its own module (the conversion issue)
-    from leadhub.components.conversion_dialog import conversion_dialog, convert_button
-except ImportError:  # pragma: no cover - until it lands
-    conversion_dialog = convert_button = None
 
 KIND_ICONS = {"note": "sticky-note", "status": "flag", "outreach": "send", "activity": "calendar-check",
               "document": "paperclip", "merge": "merge", "event": "zap"}
@@ -394,6 +391,7 @@ def lead_detail_page() -> rx.Component:
             not_found(),
             rx.vstack(
                 header(),
+                rx.cond(D.is_converted, converted_links(D.record_id)),
                 duplicates_callout(),
                 rx.grid(
                     rx.tabs.root(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlmodel import select
 
 pytestmark = pytest.mark.e2e
 
@@ -55,6 +56,15 @@ def add_lead(live_app, last_name: str, *, company: str, outreach_email: str | No
     return lead_id
 
 
+def open_lead_and_convert(page, lead_id: int):
+    """The lead's own page → Convert."""
+    page.goto(f"/leads/{lead_id}")
+    page.click("#convert-lead")
+    dialog = page.locator("#convert-dialog")
+    dialog.wait_for()
+    return dialog
+
+
 def open_conversion(page, lead_id: int):
     """From the board, the keyboard way: the card's "Move to…" menu → Converted."""
     page.goto("/board")
@@ -73,7 +83,7 @@ def test_convert_with_a_new_account_and_see_the_deal(page, live_app, screenshot)
                        email="ane@basoa.eus", website="basoa.eus",
                        outreach_email="ane@basoa.eus")
     sign_in(page, live_app.seed.rep)
-    dialog = open_conversion(page, lead_id)
+    dialog = open_lead_and_convert(page, lead_id)
     expect(dialog).to_contain_text("Ane Etxeberria")
     expect(page.locator("#account_name")).to_have_value("Basoa Labs")
     expect(page.locator("#contact_email")).to_have_value("ane@basoa.eus")
@@ -101,10 +111,17 @@ def test_convert_with_a_new_account_and_see_the_deal(page, live_app, screenshot)
     screenshot("conversion-done")
     page.click("#convert-done")
     expect(dialog).to_have_count(0)
-    expect(page.locator(f'.board-column[data-status="Converted"] '
-                        f'.board-card[data-lead-id="{lead_id}"]')).to_be_visible()
+    links = page.locator("#converted-links")                # the lead, now read-only, links on
+    expect(links).to_contain_text("Basoa Labs")
+    expect(links).to_contain_text("Ane Etxeberria")
+    expect(page.locator("#convert-lead")).to_have_count(0)
+    expect(page.locator("#edit-lead")).to_be_disabled()
+    screenshot("converted-lead-page")
+    links.get_by_role("link", name="Basoa Labs — platform").click()
+    page.wait_for_url(re.compile(r".*/deals\?deal=\d+$"))
+    expect(page.locator("#deal-form #name")).to_have_value("Basoa Labs — platform")
+    page.keyboard.press("Escape")
 
-    page.goto("/deals")
     row = page.locator(".deal-row", has_text="Basoa Labs — platform")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("9,000.00 EUR")
@@ -121,7 +138,6 @@ def test_convert_with_a_new_account_and_see_the_deal(page, live_app, screenshot)
     screenshot("deals-pipeline")
 
     from leadhub.services.models import DomainEvent, Lead
-    from sqlmodel import select
     with _session(live_app) as session:
         lead = session.get(Lead, lead_id)
         assert lead.status == "Converted" and lead.converted_deal_id is not None
@@ -149,6 +165,8 @@ def test_convert_without_an_account(page, live_app, screenshot):
     expect(page.locator("#converted-contact")).to_have_count(0)
     expect(page.locator("#converted-deal")).to_contain_text("Goikoetxea consulting")
     page.click("#convert-done")
+    expect(page.locator(f'.board-column[data-status="Converted"] '
+                        f'.board-card[data-lead-id="{lead_id}"]')).to_be_visible()
 
     page.goto("/deals")
     row = page.locator(".deal-row", has_text="Goikoetxea consulting")
@@ -158,6 +176,55 @@ def test_convert_without_an_account(page, live_app, screenshot):
         lead = session.get(Lead, lead_id)
         assert (lead.status, lead.converted_account_id, lead.converted_contact_id) == (
             "Converted", None, None)
+
+
+def spanish_manager(live_app):
+    """A manager of our own, so switching to Spanish changes no user other tests sign in as."""
+    from leadhub.services import auth
+    from leadhub.services.errors import NotFound
+    from tests.e2e.conftest import Account
+
+    account = Account("iker@e2e.example.com", "iker-pass-e2e", "manager", "Iker Gerente")
+    with _session(live_app) as session:
+        try:
+            auth.find_user(session=session, email=account.email)
+        except NotFound:
+            auth.invite_member(session=session, ctx=_ctx(session, live_app, "admin"),
+                               email=account.email, role=account.role,
+                               full_name=account.full_name, password=account.password)
+            session.commit()
+    return account
+
+
+def test_convert_into_an_existing_account_in_spanish(page, live_app, screenshot):
+    from playwright.sync_api import expect
+
+    from leadhub.services.models import Account, Contact
+
+    with _session(live_app) as session:
+        account = Account(team_id=live_app.seed.extra["team_id"], name="Harri Kooperatiba",
+                          website="https://harri.coop")
+        session.add(account)
+        session.commit()
+        account_id = account.id
+    lead_id = add_lead(live_app, "Zabala", company="Harri Kooperatiba", budget="3000")
+    sign_in(page, spanish_manager(live_app))      # the language choice is saved on the user
+    page.get_by_role("radio", name="ES").click()
+    expect(page.locator("#new-lead")).to_contain_text("Nuevo prospecto")
+    open_lead_and_convert(page, lead_id)
+    expect(page.locator("#convert-dialog")).to_contain_text("Convertir prospecto")
+    expect(page.locator("#account-mode-existing")).to_be_checked()      # offered instead of new
+    match = page.locator(f'[data-account-match="{account_id}"]')
+    expect(match).to_be_checked()
+    expect(page.locator("#account-matches")).to_contain_text("mismo nombre")
+    screenshot("conversion-dialog-existing-account-es")
+    page.click("#convert-submit")
+    expect(page.locator("#converted-account")).to_contain_text("existente")
+    page.click("#convert-done")
+    with _session(live_app) as session:
+        contact = session.exec(select(Contact).where(Contact.lead_id == lead_id)).one()
+        assert contact.account_id == account_id
+        assert len(session.exec(select(Account).where(Account.name == "Harri Kooperatiba")).all()) == 1
 
 
 @pytest.fixture
@@ -177,7 +244,7 @@ def test_admin_saves_telegram_and_sends_a_test(page, live_app, bot_api, screensh
 
     sign_in(page, live_app.seed.admin)
     page.goto("/settings")
-    expect(page.locator("#telegram-channel-form")).to_be_visible()
+    expect(page.locator("#telegram-channel-form")).to_be_visible(timeout=15_000)
     page.fill("#telegram-secret", "not a token")
     page.fill("#telegram-chat_id", "-1001234567890")
     page.fill("#telegram-api_base_url", bot_api.url)
@@ -206,7 +273,6 @@ def test_admin_saves_telegram_and_sends_a_test(page, live_app, bot_api, screensh
 
 def test_admin_retries_failed_notifications(page, live_app, screenshot):
     from playwright.sync_api import expect
-    from sqlmodel import select
 
     from leadhub.services import deals, outreach
     from leadhub.services.deals import DealCreate
@@ -232,7 +298,7 @@ def test_admin_retries_failed_notifications(page, live_app, screenshot):
     sign_in(page, live_app.seed.admin)
     page.goto("/settings")
     row = page.locator(".failed-notification", has_text="Failed delivery SL")
-    expect(row).to_contain_text("no_service")
+    expect(row).to_contain_text("no_service", timeout=15_000)
     screenshot("settings-failed-notifications")
     page.click("#retry-all")
     expect(row).to_have_count(0)
