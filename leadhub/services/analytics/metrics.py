@@ -548,10 +548,10 @@ def going_cold(session: Session, sc: Scope, now: datetime | None = None) -> int:
     policy = followup.get_policy(session=session, ctx=sc.ctx)
     snooze = followup.FollowUpSnooze
 
-    def threshold(rating):
-        return case(*[(rating == r, now - timedelta(days=policy.days_for(r)))
-                      for r in (Rating.HOT.value, Rating.WARM.value, Rating.COLD.value)],
-                    else_=now - timedelta(days=policy.days_for("")))
+    def threshold(rating):     # CASE rating WHEN …: the rating is evaluated once
+        return case({r: now - timedelta(days=policy.days_for(r))
+                     for r in (Rating.HOT.value, Rating.WARM.value, Rating.COLD.value)},
+                    value=rating, else_=now - timedelta(days=policy.days_for("")))
 
     def not_snoozed(column):
         return ~exists().where(snooze.team_id == sc.team_id, column, snooze.until > now)
