@@ -32,8 +32,13 @@ from leadhub.services.models import (
 from leadhub.services.paging import Page, clamp
 
 KINDS = ("note", "status", "outreach", "activity", "document", "merge", "event")
-# Events already shown through their own rows (status history, lead_merge).
-EVENTS_SHOWN_ELSEWHERE = ("LeadStatusChanged", LEAD_MERGED)
+# Events already shown through their own rows (status history, lead_merge, outreach,
+# activities) or too frequent to tell a story (score and field changes).
+EVENTS_SHOWN_ELSEWHERE = ("LeadStatusChanged", LEAD_MERGED, "LeadCreated", "OutreachReplied",
+                          "ActivityCompleted", "LeadScoreChanged", "LeadFieldsChanged")
+EVENT_LABELS = {"LeadAcquired": "Deal created", "DealCreated": "Deal created",
+                "FormSubmitted": "Web form submitted", "LeadsImported": "Imported from CSV",
+                "EmailSent": "E-mail sent", "EmailOpened": "E-mail opened", "EmailClicked": "E-mail link clicked"}
 OUTREACH_LABELS = {OutreachType.PLATFORM: "Platform", OutreachType.EMAIL: "E-mail",
                    OutreachType.CALL: "Call", OutreachType.SOCIAL: "Social",
                    OutreachType.MESSENGER: "Messenger"}
@@ -157,5 +162,5 @@ def _load(session: Session, ctx: TeamContext, wanted: dict[str, list[int]]) -> d
             ", ".join(labels), {"merged_lead_ids": list(m.merged_lead_ids or []), "snapshot": merged})
     for e in records.get("event", []):
         out[("event", e.id)] = TimelineItem("event", e.id, e.occurred_at, names.get(e.user_id, ""),
-                                            e.name, "", dict(e.payload or {}))
+                                            EVENT_LABELS.get(e.name, e.name), "", dict(e.payload or {}))
     return out
