@@ -58,7 +58,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
         payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (ValueError, TypeError):
         raise invalid from None
-    if not hmac.compare_digest(tag, _tag(payload)):
+    if not hmac.compare_digest(tag.encode(), _tag(payload).encode()):
         raise invalid
     try:
         cursor_sort, value, row_id = json.loads(payload)

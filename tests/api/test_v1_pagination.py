@@ -82,7 +82,8 @@ def test_cursors_are_opaque_and_bound_to_their_sort(session, client, h, team_a):
     _add(session, team_a, 3)
     cursor = client.get("/api/v1/leads", headers=h, params={"limit": 1}).json()["next_cursor"]
     assert cursor and "Lead" not in cursor
-    for bad in (cursor[:-1] + ("0" if cursor[-1] != "0" else "1"), "garbage", "a.b", cursor + "x", "x" * 1999):
+    for bad in (cursor[:-1] + ("0" if cursor[-1] != "0" else "1"), "garbage", "a.b", cursor + "x", "x" * 1999,
+                cursor.split(".")[0] + ".ñ", "ñ.ñ"):
         answer = client.get("/api/v1/leads", headers=h, params={"limit": 1, "cursor": bad})
         assert answer.status_code == 422 and set(answer.json()["error"]["field_errors"]) == {"cursor"}, bad
     answer = client.get("/api/v1/leads", headers=h, params={"limit": 1, "cursor": cursor, "sort": "updated_at"})
