@@ -94,6 +94,7 @@ def workflows_page() -> rx.Component:
         rx.hstack(page_title("Workflows"), rx.spacer(),
                   rx.icon_button(rx.icon("refresh-cw", size=14), variant="ghost", on_click=S.load,
                                  aria_label="Refresh"), width="100%", align="center"),
+        rx.vstack(
         rx.card(rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(t(h)) for h in
                                            ("Name", "When", "Then", "On", "")])),
@@ -114,4 +115,5 @@ def workflows_page() -> rx.Component:
                     class_name="workflow-run"))),
                 size="1", width="100%", id="workflow-runs"),
             width="100%"),
+        spacing="4", width="100%"),
     )

@@ -65,8 +65,9 @@ ACTIONS = {
     "add_to_sequence": "add to sequence", "notify": "notify Telegram/Slack",
     "webhook": "call a webhook",
 }
-# bookkeeping columns whose changes are no "field changed"
-QUIET_FIELDS = {"score", "version", "position", "updated_at", "search_text", "last_contacted_at",
+# columns whose changes are no "field changed": bookkeeping, the status (it has its own event)
+# and a rating the score set (score crossed covers it)
+QUIET_FIELDS = {"status", "score", "version", "position", "updated_at", "search_text", "last_contacted_at",
                 "rating_manual", "converted_at", "converted_account_id", "converted_contact_id",
                 "converted_deal_id", "id", "team_id", "created_at"}
 
@@ -491,7 +492,7 @@ def _fields_changed(_mapper, connection, target: Lead) -> None:
     state = inspect(target)
     fields = []
     for attr in state.mapper.column_attrs:
-        if attr.key in QUIET_FIELDS:
+        if attr.key in QUIET_FIELDS or (attr.key == "rating" and not target.rating_manual):
             continue
         history = state.attrs[attr.key].history
         if not history.has_changes():
