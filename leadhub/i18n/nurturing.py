@@ -200,4 +200,8 @@ ES: dict[str, str] = {
     "Choose what starts the workflow.": "Elige qué inicia el flujo.",
     "Add at least one action.": "Añade al menos una acción.",
     "This workflow does not exist or belongs to another team.": "Este flujo no existe o es de otro equipo.",
+    "Sequence": "Secuencia",
+    "Start the segment on it": "Inscribir al segmento",
+    "Choose a sequence and a segment.": "Elige una secuencia y un segmento.",
+    "{n} leads started the sequence.": "{n} prospectos empezaron la secuencia.",
 }

@@ -125,6 +125,16 @@ def sequences_card() -> rx.Component:
                 rx.button(t("Save sequence"), size="1", on_click=S.save_sequence, id="save-sequence"),
                 width="100%"),
             field_error(S.field_errors, "steps"),
+            rx.divider(),
+            rx.hstack(
+                rx.select.root(rx.select.trigger(placeholder=t("Sequence"), id="enroll-sequence"),
+                               rx.select.content(rx.foreach(S.sequences, lambda x: rx.select.item(x["name"], value=x["id"]))),
+                               value=S.enroll_sequence, on_change=S.set_enroll_sequence),
+                rx.select.root(rx.select.trigger(placeholder=t("Segment"), id="enroll-segment"),
+                               rx.select.content(rx.foreach(S.segment_choices, lambda x: rx.select.item(x[1], value=x[0]))),
+                               value=S.enroll_segment_id, on_change=S.set_enroll_segment),
+                rx.button(t("Start the segment on it"), size="1", on_click=S.enroll_segment, id="enroll-go"),
+                spacing="2", align="center", wrap="wrap"),
             spacing="2", width="100%")),
         width="100%",
     )

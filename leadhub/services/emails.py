@@ -754,6 +754,23 @@ def enroll(*, session: Session, ctx: TeamContext, sequence_id: int, lead_id: int
     return row
 
 
+def enroll_segment(*, session: Session, ctx: TeamContext, sequence_id: int, segment_id: int,
+                   now: datetime | None = None) -> int:
+    """Start every lead of a segment on a sequence (managers); returns how many are new."""
+    from leadhub.services import segments
+    ctx.require(Role.MANAGER)
+    sequence = get_sequence(session=session, ctx=ctx, sequence_id=sequence_id)
+    ids = segments.member_ids(session=session, ctx=ctx, segment_id=segment_id, limit=MAX_SEGMENT_SEND)
+    already = set(session.exec(select(Enrollment.lead_id).where(Enrollment.sequence_id == sequence.id)).all())
+    now = now or utcnow()
+    fresh = [i for i in ids if i not in already]
+    for lead_id in fresh:
+        session.add(Enrollment(team_id=ctx.team_id, sequence_id=sequence.id, lead_id=lead_id,
+                               next_run_at=now, started_at=now, updated_at=now))
+    session.flush()
+    return len(fresh)
+
+
 def _stop(session: Session, enrollment: Enrollment, reason: str) -> None:
     enrollment.status, enrollment.stop_reason, enrollment.updated_at = "stopped", reason, utcnow()
     session.add(enrollment)

@@ -25,6 +25,8 @@ class EmailsState(SessionState):
     send_segment: str = ""
     steps: list[dict[str, str]] = []
     sequence_name: str = ""
+    enroll_sequence: str = ""
+    enroll_segment_id: str = ""
 
     @rx.var
     def can_edit(self) -> bool:
@@ -139,6 +141,25 @@ class EmailsState(SessionState):
                 {"kind": s["kind"], "template_id": s["template_id"], "days": s["days"]} for s in self.steps])
         self.steps, self.sequence_name = [], ""
         return [EmailsState.load, rx.toast.success(self.tr("Sequence saved."))]
+
+    @rx.event
+    def set_enroll_sequence(self, value: str):
+        self.enroll_sequence = value
+
+    @rx.event
+    def set_enroll_segment(self, value: str):
+        self.enroll_segment_id = value
+
+    @rx.event
+    @handles_errors
+    def enroll_segment(self):
+        if not self.enroll_sequence or not self.enroll_segment_id:
+            return rx.toast.error(self.tr("Choose a sequence and a segment."))
+        ctx = self._ctx()
+        with session_scope() as session:
+            added = emails.enroll_segment(session=session, ctx=ctx, sequence_id=int(self.enroll_sequence),
+                                          segment_id=int(self.enroll_segment_id))
+        return [EmailsState.load, rx.toast.success(self.tr("{n} leads started the sequence.").format(n=added))]
 
 
 class SmtpSettingsState(SessionState):

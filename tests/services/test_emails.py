@@ -285,3 +285,20 @@ def test_a_sequence_without_reply_handler_still_stops_at_its_next_step(session, 
     enrollment = session.exec(select(emails.Enrollment)).one()
     assert (enrollment.status, enrollment.stop_reason) == ("stopped", "replied")
     assert enqueued == []
+
+
+def test_a_segment_is_enrolled_once(session, engine, team_a, enqueued):
+    template = emails.create_template(session=session, ctx=team_a.admin_ctx, data={
+        "name": "1", "subject": "S", "body": "B"})
+    sequence = emails.create_sequence(session=session, ctx=team_a.admin_ctx, name="Seq",
+                                      steps=[{"kind": "send", "template_id": template.id}])
+    for name in ("A", "B"):
+        lead(session, team_a, last_name=name, need="Urgent", email=f"{name.lower()}@x.es")
+    segment = segments.create_segment(session=session, ctx=team_a.rep_ctx, data={
+        "name": "Urgent", "conditions": [{"field": "need", "operator": "equals", "value": "Urgent"}]})
+    with pytest.raises(PermissionDenied):
+        emails.enroll_segment(session=session, ctx=team_a.rep_ctx, sequence_id=sequence.id, segment_id=segment.id)
+    assert emails.enroll_segment(session=session, ctx=team_a.manager_ctx, sequence_id=sequence.id,
+                                 segment_id=segment.id) == 2
+    assert emails.enroll_segment(session=session, ctx=team_a.manager_ctx, sequence_id=sequence.id,
+                                 segment_id=segment.id) == 0
