@@ -142,3 +142,27 @@ def test_list_bulk_actions_and_saved_views(app_database, session, team_a):
     state.clear_filters()
     state.load()
     assert state.total == 30 and state.view_key == "builtin:all"
+
+
+def test_list_shows_custom_columns_filters_and_sorts_by_them(app_database, session, team_a):
+    custom_fields.create_field(session=session, ctx=team_a.admin_ctx, label="Seats", type="number")
+    custom_fields.create_field(session=session, ctx=team_a.admin_ctx, label="Tier", type="picklist",
+                               options=["Gold", "Silver"])
+    for name, seats, tier in (("A", 9, "Gold"), ("B", 100, "Silver"), ("C", 10, "Gold")):
+        leads.create_lead(session=session, ctx=team_a.rep_ctx,
+                          data={"last_name": name, "custom_fields": {"seats": seats, "tier": tier}})
+    session.commit()
+    state = make_state(LeadsState, _login(session, team_a.rep.email, "rep-pass-1"))
+    state.load()
+    assert {"cf.seats", "cf.tier"} <= {c["key"] for c in state.column_choices}
+    state.toggle_column("cf.seats")
+    state.set_custom_filter("tier", "Gold")
+    state.sort_by("cf.seats")
+    state.descending = False
+    state.load()
+    assert [(r["name"], r["cf.seats"]) for r in state.rows] == [("A", "9"), ("C", "10")]
+    assert state.column_headers[-1] == {"key": "cf.seats", "label": "Seats", "sortable": "1"}
+    assert "cf.tier=Gold" in state.export_href and state.active_filter_count == 1
+    state.set_custom_filter("seats", "lots")  # not a number: said at the filter, nothing shown
+    state.load()
+    assert state.field_errors == {"custom_fields.seats": "Enter a number, e.g. 42 or 3,5."}
