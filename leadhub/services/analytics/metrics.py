@@ -284,7 +284,8 @@ def _days_to_close(sc: Scope):
     """Whole days from a deal's creation (local day) to its close date."""
     if sc.dialect == "postgresql":
         return cast(Deal.close_date - cast(func.timezone(sc.tz.key, Deal.created_at), Date), Float)
-    created = local_bucket(Deal.created_at, sc, "day", start=_EPOCH, end=utcnow() + timedelta(days=2))
+    tomorrow = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    created = local_bucket(Deal.created_at, sc, "day", start=_EPOCH, end=tomorrow)   # cached per day
     return func.julianday(Deal.close_date) - func.julianday(created)
 
 

@@ -10,7 +10,8 @@ same night to the same local day. Weeks start on Monday; buckets are named by th
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, case, cast, func, literal
@@ -20,11 +21,18 @@ from leadhub.services.analytics.filters import Scope
 
 def offset_periods(tz: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
     """[(from_utc, offset_seconds)] covering [start, end): a new entry at every offset change."""
+    return list(_offset_periods(tz.key, start, end))
+
+
+@lru_cache(maxsize=256)
+def _offset_periods(key: str, start: datetime, end: datetime) -> tuple[tuple[datetime, int], ...]:
+    tz = ZoneInfo(key)
+
     def offset(moment: datetime) -> int:
         return int(moment.astimezone(tz).utcoffset().total_seconds())
 
     periods = [(start, offset(start))]
-    step = timedelta(hours=6)
+    step = timedelta(days=1)      # offsets never change twice within a day
     moment = start
     while moment < end:
         following = min(moment + step, end)
@@ -39,7 +47,7 @@ def offset_periods(tz: ZoneInfo, start: datetime, end: datetime) -> list[tuple[d
             high = high.replace(microsecond=0)
             periods.append((high, offset(high)))
         moment = following
-    return periods
+    return tuple(periods)
 
 
 def _sqlite_modifier(column, sc: Scope, start: datetime, end: datetime):
@@ -127,5 +135,3 @@ def utc_bounds(bucket: date, grain: str, sc: Scope) -> tuple[datetime, datetime]
     end = teamtime.day_start_utc(following(bucket, grain), sc.tz)
     return max(start, sc.start), min(end, sc.end)
 
-
-UTC = timezone.utc
