@@ -277,7 +277,8 @@ def hosted_page(key: str, request: Request) -> HTMLResponse:
 
 EMBED_JS = r"""(function () {
   var cfg = __CONFIG__;
-  var script = document.currentScript;
+  var script = document.currentScript ||
+    document.querySelector('script[src*="/api/forms/' + cfg.key + '/embed.js"]');
   var host = document.querySelector('[data-leadhub-form="' + cfg.key + '"]');
   if (!host) { host = document.createElement("div"); script.parentNode.insertBefore(host, script.nextSibling); }
   var t = cfg.texts;

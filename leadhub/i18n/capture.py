@@ -116,4 +116,6 @@ ES: dict[str, str] = {
     "Only who ran the import or a manager can undo it.":
         "Solo quien hizo la importación o un gerente puede deshacerla.",
     "Give the mapping a name.": "Ponle un nombre a la asignación.",
+    "Every lead of the team needs a source: map a column to it or choose one.":
+        "Todos los prospectos del equipo necesitan un origen: asigna una columna o elige uno.",
 }

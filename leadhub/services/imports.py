@@ -444,6 +444,8 @@ def _check_settings(session: Session, ctx: TeamContext, job: ImportJob, mapping:
         errors["mapping"] = "Choose the field of at least one column."
     if "last_name" not in used and FULL_NAME not in used and "mapping" not in errors:
         errors["mapping"] = "Map a column to Last name (or Full name): every lead needs one."
+    if "lead_source" in schema.required and "lead_source" not in used and not options.lead_source:
+        errors["lead_source"] = "Every lead of the team needs a source: map a column to it or choose one."
     if options.duplicates not in DUPLICATE_MODES:
         errors["duplicates"] = f"Choose one of: {', '.join(DUPLICATE_MODES)}."
     if options.owner_id is not None and not session.exec(select(Membership.id).where(
@@ -1118,8 +1120,9 @@ def run_undo(job_id: int, *, engine: Engine | None = None) -> ImportProgress:
 
 def _revert(session: Session, ctx: TeamContext, job: ImportJob) -> None:
     """Delete the leads the import created and put back what it changed (caller commits)."""
-    ids = list(session.exec(select(Lead.id).where(Lead.team_id == job.team_id,
-                                                  Lead.import_id == job.id)).all())
+    ids = list(session.exec(select(Lead.id).where(  # a lead converted since stays, with its deal
+        Lead.team_id == job.team_id, Lead.import_id == job.id,
+        Lead.status != LeadStatus.CONVERTED.value)).all())
     for start_at in range(0, len(ids), CHUNK_ROWS):
         chunk = ids[start_at:start_at + CHUNK_ROWS]
         leads.detach_related(session, ctx, chunk)
