@@ -187,11 +187,12 @@ def scoring_card() -> rx.Component:
 
 # --- The lead's score panel -------------------------------------------------------------------
 
-def score_panel() -> rx.Component:
+def score_panel(refresh_key: rx.Var | str = "") -> rx.Component:
     """The score, its rating and every point explained; reads the lead id from /leads/<id>
-    (or call `ScorePanelState.load_lead(id)` from the page's own on_load)."""
+    (or call `ScorePanelState.load_lead(id)` from the page's own on_load). When
+    `refresh_key` changes (e.g. the page's score and rating) the panel loads again."""
     P = ScorePanelState
-    return rx.card(
+    return rx.box(rx.card(
         rx.hstack(
             rx.heading(t("Score"), size="3"),
             rx.heading(P.score, size="6", id="lead-score"),
@@ -229,7 +230,7 @@ def score_panel() -> rx.Component:
             rx.text(P.prediction_note, size="1", color_scheme="gray", id="likelihood-note"),
         ),
         width="100%", on_mount=P.load, id="score-panel",
-    )
+    ), key=refresh_key, width="100%")
 
 
 def predictive_card() -> rx.Component:

@@ -298,8 +298,14 @@ class ScorePanelState(SessionState):
         ctx = self._ctx()
         with session_scope() as session:
             scoring.clear_manual_rating(session=session, ctx=ctx, lead_id=self.lead_id)
-        return [ScorePanelState.load_lead(self.lead_id),
-                rx.toast.success(self.tr("The score sets the rating again."))]
+        follow_up = [ScorePanelState.load_lead(self.lead_id),
+                     rx.toast.success(self.tr("The score sets the rating again."))]
+        try:  # the lead page shows the rating too: let it read the lead again
+            from leadhub.state.lead_detail import LeadDetailState
+            follow_up.append(LeadDetailState.load)
+        except ImportError:
+            pass
+        return follow_up
 
 
 STATUSES = [s.value for s in LeadStatus]

@@ -90,6 +90,15 @@ def test_the_lead_page_explains_its_score(page, live_app, screenshot):
     expect(panel.locator("#likelihood-note")).to_contain_text("Not trained yet")
     screenshot("lead-score-panel")
 
+    # a rating picked by hand sticks, and the panel says so; the score can take over again
+    page.click("#lead-rating")
+    page.get_by_role("option", name="Hot", exact=True).click()
+    expect(panel).to_contain_text("set by hand")
+    expect(panel).to_contain_text("The score alone would make it: Warm")
+    page.click("#let-score-decide")
+    expect(panel).not_to_contain_text("set by hand")
+    expect(page.locator("#lead-rating")).to_contain_text("Warm")
+
 
 def test_admin_retrains_and_is_told_there_is_too_little_history(page, live_app, screenshot):
     from playwright.sync_api import expect
