@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import asc, desc, func
 from sqlmodel import Session, select
 
 from leadhub.services import events, webhooks
+from leadhub.services.amounts import parse_amount
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import NotFound, ValidationFailed
 from leadhub.services.models import (
@@ -43,7 +44,6 @@ SORTABLE = {
     "probability": Deal.probability,
 }
 NAME_MAX_LENGTH = 200
-AMOUNT_LIMIT = Decimal("1e12")            # Numeric(14, 2)
 MAX_PAGE_SIZE = 100
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -105,35 +105,6 @@ class DealPagination:
 
 
 # --- Field checks -------------------------------------------------------------------------
-
-def parse_amount(raw: Any) -> Decimal | None:
-    """Decimal rounded to cents from 12500, "12,500.50" or "12.500,50"; ValueError if not."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    if isinstance(raw, bool):
-        raise ValueError("Enter an amount, e.g. 12500 or 12.500,50.")
-    if isinstance(raw, Decimal):
-        value = raw
-    else:
-        text = str(raw).strip().replace(" ", "").replace("\u00a0", "")
-        if "," in text and "." in text:
-            text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") \
-                else text.replace(",", "")
-        elif "," in text:
-            head, _, tail = text.rpartition(",")
-            text = f"{head.replace(',', '')}.{tail}" if len(tail) != 3 else text.replace(",", "")
-        try:
-            value = Decimal(text)
-        except InvalidOperation as exc:
-            raise ValueError("Enter an amount, e.g. 12500 or 12.500,50.") from exc
-    if not value.is_finite():
-        raise ValueError("Enter an amount, e.g. 12500 or 12.500,50.")
-    if value < 0:
-        raise ValueError("The amount cannot be negative.")
-    if value >= AMOUNT_LIMIT:
-        raise ValueError("That amount is too large.")
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
 
 def _parse_probability(raw: Any) -> int:
     if isinstance(raw, bool):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlparse
 
@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from leadhub.services import custom_fields, scoring
 from leadhub.services import webhooks
+from leadhub.services.amounts import parse_amount
 from leadhub.services.auth import normalise_email
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
@@ -108,25 +109,12 @@ def _normalise_url(raw: str) -> str:
 
 
 def _parse_budget(raw: Any) -> Decimal | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    text = str(raw).strip().replace(" ", "")
-    # Accept "12.500,50" (Spanish) as well as "12,500.50" and plain "12500.5".
-    if "," in text and "." in text:
-        text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") \
-            else text.replace(",", "")
-    elif "," in text:
-        head, _, tail = text.rpartition(",")
-        text = f"{head.replace(',', '')}.{tail}" if len(tail) != 3 else text.replace(",", "")
     try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError("Enter an amount, e.g. 12500 or 12.500,50.") from exc
-    if value < 0:
-        raise ValueError("The budget cannot be negative.")
-    if value >= Decimal("1e12"):
-        raise ValueError("That amount is too large.")
-    return value.quantize(Decimal("0.01"))
+        return parse_amount(raw)
+    except ValueError as exc:
+        if str(exc) == "The amount cannot be negative.":
+            raise ValueError("The budget cannot be negative.") from exc
+        raise
 
 
 def clean_lead_fields(session: Session, ctx: TeamContext, raw: dict[str, Any], *,

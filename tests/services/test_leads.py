@@ -45,6 +45,8 @@ def test_local_phone_numbers_use_the_team_country(session, team_a):
 @pytest.mark.parametrize("budget, expected", [
     ("1,234.56", Decimal("1234.56")), ("1.234,56", Decimal("1234.56")), ("1234,5", Decimal("1234.50")),
     ("12,500", Decimal("12500.00")), (" 800 ", Decimal("800.00")), ("", None),
+    ("9.000", Decimal("9000.00")), ("1.250.000", Decimal("1250000.00")), ("0.125", Decimal("0.13")),
+    ("9.5", Decimal("9.50")),
 ])
 def test_budget_formats(session, team_a, budget, expected):
     assert make(session, team_a.rep_ctx, budget=budget).budget == expected

@@ -19,7 +19,7 @@ from leadhub.services import teamtime
 from leadhub.services.analytics.filters import Scope
 from leadhub.services.analytics.models import ChannelCost
 from leadhub.services.context import TeamContext
-from leadhub.services.deals import parse_amount
+from leadhub.services.amounts import parse_amount
 from leadhub.services.errors import NotFound, ValidationFailed
 from leadhub.services.models import Role, Team, utcnow
 from leadhub.services.outreach import CHANNELS, TYPE_LABELS, parse_type
