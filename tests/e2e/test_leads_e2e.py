@@ -92,6 +92,9 @@ def test_spanish_interface(page, live_app, screenshot):
     expect(page.locator("h1, h2").filter(has_text="Prospectos").first).to_be_visible()
     expect(page.locator("#new-lead")).to_contain_text("Nuevo prospecto")
     screenshot("leads-spanish")
+    # the choice is saved on the user: put it back for the tests that sign in after this one
+    page.get_by_role("radio", name="EN").click()
+    expect(page.locator("#new-lead")).to_contain_text("New lead")
 
 
 def _make_leads(live_app, *rows):
