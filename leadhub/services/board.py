@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, insert, or_, update
 from sqlmodel import Session, select
 
 from leadhub.services import leads, team_signal
@@ -303,10 +303,12 @@ def move(*, session: Session, ctx: TeamContext, lead_id: int, to_status: str,
     values = {"status": to_status, "position": placement.position, "version": version + 1}
     if to_status != from_status:
         values["updated_at"] = utcnow()
-    changed = session.execute(
-        update(Lead).where(Lead.team_id == ctx.team_id, Lead.id == lead_id,
-                           Lead.version == expected_version).values(**values)
-        .execution_options(synchronize_session=False)).rowcount
+    leads_table = Lead.__table__  # Core statements: a move is on every rep's hot path
+    changed = session.connection().execute(
+        update(leads_table).where(leads_table.c.team_id == ctx.team_id,
+                                  leads_table.c.id == lead_id,
+                                  leads_table.c.version == expected_version)
+        .values(**values)).rowcount
     if changed != 1:
         now = session.exec(select(Lead.status).where(Lead.team_id == ctx.team_id,
                                                      Lead.id == lead_id)).first()
@@ -314,9 +316,9 @@ def move(*, session: Session, ctx: TeamContext, lead_id: int, to_status: str,
             raise NotFound("This lead was deleted by a teammate.")
         raise _stale(now)
     if to_status != from_status:
-        session.add(LeadStatusHistory(team_id=ctx.team_id, lead_id=lead_id,
-                                      from_status=from_status, to_status=to_status,
-                                      changed_by=ctx.user_id))
+        session.connection().execute(insert(LeadStatusHistory.__table__).values(
+            team_id=ctx.team_id, lead_id=lead_id, from_status=from_status, to_status=to_status,
+            changed_by=ctx.user_id, changed_at=utcnow()))
         leads.record_event(session, ctx, leads.LEAD_STATUS_CHANGED, lead_id,
                            {"lead_id": lead_id, "from": from_status, "to": to_status,
                             "via": "board"})
@@ -365,8 +367,12 @@ def _neighbour(session: Session, ctx: TeamContext, status: str, anchor: tuple[fl
 
 
 def _top(session: Session, ctx: TeamContext, status: str, lead_id: int) -> float:
-    top = session.exec(select(func.min(Lead.position)).where(
-        Lead.team_id == ctx.team_id, Lead.status == status, Lead.id != lead_id)).one()
+    """A position above the column's first card (the moving lead left out). Reads two
+    entries of the (team, status, position) index, however long the column."""
+    first = session.exec(select(Lead.id, Lead.position).where(
+        Lead.team_id == ctx.team_id, Lead.status == status)
+        .order_by(Lead.position, Lead.id).limit(2)).all()
+    top = next((position for other, position in first if other != lead_id), None)
     return (top if top is not None else 1.0) - 1.0
 
 

@@ -9,13 +9,16 @@ After the transaction commits, the new version is handed to the listeners regist
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel, select
 
 from leadhub.services.models import Lead, utcnow
@@ -34,7 +37,6 @@ class TeamSignal(SQLModel, table=True):
 Listener = Callable[[int, int], None]
 _listeners: list[Listener] = []
 _PENDING = "leadhub.team_signal.pending"
-_LISTENING = "leadhub.team_signal.listening"
 
 
 def subscribe(listener: Listener) -> None:
@@ -45,23 +47,23 @@ def subscribe(listener: Listener) -> None:
 
 def bump(*, session: Session, team_id: int) -> int:
     """Count one more change for the team (in the caller's transaction); the new version."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = TeamSignal.__table__
-    now = utcnow()
-    statement = (
-        insert(table).values(team_id=team_id, version=1, changed_at=now)
-        .on_conflict_do_update(index_elements=[table.c.team_id],
-                               set_={"version": table.c.version + 1, "changed_at": now})
-        .returning(table.c.version)
-    )
-    version = session.execute(statement).scalar_one()
-    if not session.info.get(_LISTENING):
-        session.info[_LISTENING] = True
-        sa_event.listen(session, "after_commit", _after_commit)
-        sa_event.listen(session, "after_rollback", _after_rollback)
+    statement = _bump_statement(session.get_bind().dialect.name)
+    version = session.execute(statement, {"bump_team": team_id, "bump_at": utcnow()}).scalar_one()
     session.info.setdefault(_PENDING, {})[team_id] = version
     return version
+
+
+@functools.cache
+def _bump_statement(dialect: str):
+    """One upsert per dialect, built once: a move runs it on every change."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = TeamSignal.__table__
+    return (insert(table).values(team_id=bindparam("bump_team"), version=1,
+                                 changed_at=bindparam("bump_at"))
+            .on_conflict_do_update(index_elements=[table.c.team_id],
+                                   set_={"version": table.c.version + 1,
+                                         "changed_at": bindparam("bump_at")})
+            .returning(table.c.version))
 
 
 def current(*, session: Session, team_id: int) -> int:
@@ -76,6 +78,9 @@ def lead_changed(*, session: Session, lead: Lead) -> None:
     bump(session=session, team_id=lead.team_id)
 
 
+# Listening once on every session is far cheaper than adding listeners per session (a
+# session that bumped nothing finds nothing pending).
+@sa_event.listens_for(OrmSession, "after_commit")
 def _after_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, {})
     for team_id, version in pending.items():
@@ -86,5 +91,6 @@ def _after_commit(session: Session) -> None:
                 log.exception("team signal listener failed for team %s", team_id)
 
 
+@sa_event.listens_for(OrmSession, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
