@@ -19,6 +19,7 @@ embed (textContent): nothing is ever parsed as HTML.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import logging
@@ -522,9 +523,14 @@ class EventBatcher:
 _events = EventBatcher()
 
 
+_sqlite_writer = threading.Lock()
+
+
 def _store(form: forms.PublishedForm, values: dict[str, Any], visit: forms.Visit) -> None:
-    """One transaction; its events go to the worker once it has committed."""
-    with session_scope() as session:
+    """One transaction; its events go to the worker once it has committed. On SQLite the
+    process's writers queue on a lock here: waiting in SQLite's busy handler (which sleeps
+    and retries) costs far more under load than taking turns."""
+    with (_sqlite_writer if get_settings().is_sqlite else contextlib.nullcontext()), session_scope() as session:
         events.after_commit(session)   # events recorded through events.record (an update's)
         outcome = forms.submit(session=session, form=form, values=values, visit=visit)
     _events.add(outcome.event_ids)

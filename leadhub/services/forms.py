@@ -35,7 +35,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, insert, update
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, bindparam, insert, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, func, select
@@ -621,36 +621,56 @@ def submit(*, session: Session, form: PublishedForm, values: dict[str, Any],
     else:
         lead_id, created = _insert_new(session, form, clean, counter), True
     now = utcnow()
-    sub = FormSubmission.__table__
-    submission_id = session.execute(insert(sub).values(
-        team_id=form.team_id, form_id=form.id, lead_id=lead_id, created_lead=created,
-        referrer=visit.referrer[:500], page_url=visit.page_url[:500], submitted_at=now,
-        **{k: (visit.utm.get(k) or "")[:200] for k in UTM_KEYS}).returning(sub.c.id)).scalar_one()
+    submission_id = session.execute(_SUBMISSION_INSERT, {
+        "team_id": form.team_id, "form_id": form.id, "lead_id": lead_id, "created_lead": created,
+        "referrer": visit.referrer[:500], "page_url": visit.page_url[:500], "submitted_at": now,
+        **{k: (visit.utm.get(k) or "")[:200] for k in UTM_KEYS}}).scalar_one()
     payload = {"lead_id": lead_id, "form_id": form.id, "form": form.name, "created": created,
                "submission_id": submission_id, "referrer": visit.referrer[:500],
                "page_url": visit.page_url[:500], **{k: v[:200] for k, v in visit.utm.items() if v}}
-    recorded = [{"name": FORM_SUBMITTED_EVENT, "payload": payload}]
+    recorded = [(FORM_SUBMITTED_EVENT, payload)]
     if created:
-        recorded.append({"name": NEW_LEAD_EVENT, "payload": {
-            "lead_id": lead_id, "source": "web_form", "form_id": form.id, "form": form.name}})
-    events_table = DomainEvent.__table__
-    event_ids = session.execute(insert(events_table).values([
-        {"team_id": form.team_id, "user_id": None, "lead_id": lead_id, "occurred_at": now, **e}
-        for e in recorded]).returning(events_table.c.id)).scalars().all()
+        recorded.append((NEW_LEAD_EVENT, {"lead_id": lead_id, "source": "web_form", "form_id": form.id,
+                                          "form": form.name}))
+    event_ids = [session.execute(_EVENT_INSERT, {
+        "team_id": form.team_id, "user_id": None, "lead_id": lead_id, "occurred_at": now, "name": name,
+        "payload": data}).scalar_one() for name, data in recorded]
     del team
     return Outcome(lead_id=lead_id, created=created, submission_id=submission_id,
                    event_ids=tuple(event_ids))
 
 
 def _duplicate(session: Session, form: PublishedForm, clean: dict[str, Any]) -> int | None:
-    """The lead this submission most likely repeats: same e-mail or phone, or (for a form
-    with neither) a similar name at a similar company."""
-    keys = {k: clean.get(k) for k in ("email", "phone", "mobile") if clean.get(k)}
-    data = keys or {k: clean.get(k) for k in ("first_name", "last_name", "company")}
-    matches = dedupe.find_duplicates(session=session, ctx=form.ctx, data=data, limit=1)
+    """The lead this submission most likely repeats: same e-mail or phone (one indexed query
+    for candidates, then dedupe's matcher), or, for a form that asks for neither, a similar
+    name at a similar company (dedupe.find_duplicates)."""
+    email = dedupe.email_key(clean.get("email"))
+    phones = [k for k in (dedupe.phone_key(clean.get(n), form.region) for n in ("phone", "mobile")) if k]
+    if email or phones:
+        index = dedupe.DuplicateIndex(region=form.region)
+        rows = session.execute(_CANDIDATES, {"team": form.team_id, "email": email or NO_MATCH,
+                                             "phone1": phones[0] if phones else NO_MATCH,
+                                             "phone2": phones[-1] if phones else NO_MATCH}).all()
+        for row in rows:
+            index.add(*row)
+        matches = index.find(email=email, phone=clean.get("phone"), mobile=clean.get("mobile"), limit=1)
+    else:
+        matches = dedupe.find_duplicates(session=session, ctx=form.ctx, limit=1, data={
+            k: clean.get(k) for k in ("first_name", "last_name", "company")})
     if not matches or not set(matches[0].kinds) & {"email", "phone", "name_company"}:
         return None
     return matches[0].lead_id
+
+
+NO_MATCH = "#"   # no stored e-mail or E.164 phone is ever this
+_lead = Lead.__table__
+_CANDIDATES = (select(_lead.c.id, _lead.c.first_name, _lead.c.last_name, _lead.c.company, _lead.c.email,
+                      _lead.c.phone, _lead.c.mobile)
+               .where(_lead.c.team_id == bindparam("team"),
+                      or_(_lead.c.email == bindparam("email"),
+                          _lead.c.phone.in_([bindparam("phone1"), bindparam("phone2")]),
+                          _lead.c.mobile.in_([bindparam("phone1"), bindparam("phone2")])))
+               .order_by(_lead.c.id.desc()).limit(50))
 
 
 def _owner_for(form: PublishedForm, counter: int) -> int | None:
@@ -661,36 +681,45 @@ def _owner_for(form: PublishedForm, counter: int) -> int | None:
     return None
 
 
+# Built once: building a statement per request (bind objects, cache keys) costs more than
+# running it. Values come as execute() parameters.
+_SUBMISSION_INSERT = insert(FormSubmission.__table__).returning(FormSubmission.__table__.c.id)
+_EVENT_INSERT = insert(DomainEvent.__table__).returning(DomainEvent.__table__.c.id)
+_HISTORY_INSERT = insert(LeadStatusHistory.__table__)
+_SCORE_INSERT = insert(scoring.LeadScore.__table__)
+_MEMBER_INSERT = insert(CampaignMember.__table__)
+_LEAD_INSERT = insert(Lead.__table__).values(  # topping its column: position = lowest - 1
+    position=select(func.coalesce(func.min(Lead.__table__.c.position), 1.0) - 1.0).where(
+        Lead.__table__.c.team_id == bindparam("top_team"),
+        Lead.__table__.c.status == bindparam("top_status")).scalar_subquery()).returning(Lead.__table__.c.id)
+
+
 def _insert_new(session: Session, form: PublishedForm, clean: dict[str, Any], counter: int) -> int:
     """A new lead, written with Core statements: the row, its status history, the board's
     signal, its campaign membership and its score from the cached model."""
     now = utcnow()
-    lead_table = Lead.__table__
-    top = select(func.coalesce(func.min(lead_table.c.position), 1.0) - 1.0).where(
-        lead_table.c.team_id == form.team_id, lead_table.c.status == LeadStatus.NEW.value).scalar_subquery()
     row = {name: "" for name in leads.TEXT_LIMITS}
     row.update(need="", interest="", rating="", budget=None, outreach_id=None, last_contacted_at=None,
                custom_fields={}, score=0)
     row.update(clean)
     row.update(team_id=form.team_id, status=LeadStatus.NEW.value, owner_id=_owner_for(form, counter),
-               position=top, version=1, rating_manual=False,
-               created_at=now, updated_at=now)
+               version=1, rating_manual=False, created_at=now, updated_at=now)
     row["search_text"] = leads.search_text_for(row["first_name"], row["last_name"], row["company"],
                                                row["email"], row["phone"], row["mobile"], row["city"])
     facts = {("form_submitted", None): [now], ("status_reached", LeadStatus.NEW.value): [now]}
     result = scoring.score_lead(form.model, SimpleNamespace(**row), facts, form.schema, now)
     row["score"], row["rating"] = result.score, result.auto_rating
-    lead_id = session.execute(insert(lead_table).values(row).returning(lead_table.c.id)).scalar_one()
-    session.execute(insert(LeadStatusHistory.__table__).values(
-        team_id=form.team_id, lead_id=lead_id, from_status=None, to_status=LeadStatus.NEW.value,
-        changed_by=None, changed_at=now))
-    session.execute(insert(scoring.LeadScore.__table__).values(
-        team_id=form.team_id, lead_id=lead_id, score=result.score, auto_rating=result.auto_rating,
-        contributions=[c.as_json() for c in result.contributions], model_version=form.model.version,
-        scored_at=now))
+    lead_id = session.execute(_LEAD_INSERT, {**row, "top_team": form.team_id,
+                                                         "top_status": LeadStatus.NEW.value}).scalar_one()
+    session.execute(_HISTORY_INSERT, {"team_id": form.team_id, "lead_id": lead_id, "from_status": None,
+                                      "to_status": LeadStatus.NEW.value, "changed_by": None, "changed_at": now})
+    session.execute(_SCORE_INSERT, {
+        "team_id": form.team_id, "lead_id": lead_id, "score": result.score, "auto_rating": result.auto_rating,
+        "contributions": [c.as_json() for c in result.contributions], "model_version": form.model.version,
+        "scored_at": now})
     if form.campaign_id:
-        session.execute(insert(CampaignMember.__table__).values(
-            team_id=form.team_id, campaign_id=form.campaign_id, lead_id=lead_id, added_at=now))
+        session.execute(_MEMBER_INSERT, {"team_id": form.team_id, "campaign_id": form.campaign_id,
+                                         "lead_id": lead_id, "added_at": now})
     team_signal.bump(session=session, team_id=form.team_id)
     return lead_id
 
