@@ -137,6 +137,30 @@ def serve(target: str, folder: Path, url: str, port: int, workers: int) -> subpr
     raise RuntimeError(f"granian did not start: {process.stderr.read().decode()[-2000:]}")
 
 
+def server_cpu_seconds(root_pid: int) -> float:
+    """User + system CPU of the server process and its workers (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    wanted, total = {root_pid}, 0
+    changed = True
+    while changed:
+        changed = False
+        for pid, (ppid, _) in stats.items():
+            if ppid in wanted and pid not in wanted:
+                wanted.add(pid)
+                changed = True
+    for pid in wanted:
+        total += stats.get(pid, (0, 0))[1]
+    return total / tick
+
+
 def stop(process: subprocess.Popen) -> None:
     try:
         os.killpg(process.pid, signal.SIGTERM)
@@ -244,7 +268,9 @@ def run_side(name: str, target: str, path_of, clients: int, seconds: float, work
         if name == "intake":
             token = asyncio.run(fetch_token(port, key))
             time.sleep(3.2)   # the form's minimum fill time
+        cpu_before = server_cpu_seconds(server.pid)
         result = asyncio.run(load(port, path_of(key), token, clients, seconds))
+        result["cpu_ms"] = 1000 * (server_cpu_seconds(server.pid) - cpu_before) / max(1, result["ok"])
     finally:
         stop(server)
     result["stored"] = stored(url)
@@ -263,10 +289,12 @@ def main() -> None:
     base = run_side("baseline", "bare_app", lambda key: "/bare", args.clients, args.seconds, args.workers)
     real = run_side("intake", "intake_app", lambda key: f"/api/forms/{key}/submit", args.clients, args.seconds,
                     args.workers)
-    print(f"{'':38} {'accepted/s':>10} {'p50 ms':>8} {'p99 ms':>8}  answers; stored")
-    print(f"{'baseline: bare endpoint, one INSERT':38} {base['rate']:10.0f} {base['p50']:8.1f} {base['p99']:8.1f}  "
+    print(f"{'':38} {'accepted/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'server CPU ms/req':>18}  answers; stored")
+    print(f"{'baseline: bare endpoint, one INSERT':38} {base['rate']:10.0f} {base['p50']:8.1f} {base['p99']:8.1f} "
+          f"{base['cpu_ms']:18.2f}  "
           f"{base['codes']}; {base['stored'][2]:,} rows")
-    print(f"{'form intake (validate, dedupe, insert,':38} {real['rate']:10.0f} {real['p50']:8.1f} {real['p99']:8.1f}  "
+    print(f"{'form intake (validate, dedupe, insert,':38} {real['rate']:10.0f} {real['p50']:8.1f} {real['p99']:8.1f} "
+          f"{real['cpu_ms']:18.2f}  "
           f"{real['codes']}; {real['stored'][0]:,} submissions, {real['stored'][1]:,} leads")
     print(f"{'  score, events, rate limit)':38}")
     errors = sum(v for k, v in real["codes"].items() if k != 200)

@@ -166,6 +166,9 @@ def _same_host(request: Request, origin: str) -> bool:
 
 
 def _form(key: str) -> forms.PublishedForm:
+    cached = forms.cached_form(key)
+    if cached is not None:
+        return cached
     with session_scope() as session:
         return forms.published_form(session=session, key=key)
 
@@ -456,7 +459,10 @@ async def submit(key: str, request: Request) -> Response:
         if len(values) > forms.MAX_FIELDS + 20:
             raise ValidationFailed("Too many fields.")
         if not forms.is_bot(form, values):
-            await run_in_threadpool(_store, form, values, _visit_of(values, request))
+            if get_settings().is_sqlite:   # one writer at a time anyway: no thread hand-off
+                _store(form, values, _visit_of(values, request))
+            else:
+                await run_in_threadpool(_store, form, values, _visit_of(values, request))
     except _TooLarge:
         return JSONResponse({"error": {"type": "PayloadTooLarge", "message": "The submission is too large.",
                                        "field_errors": {}}}, status_code=413, headers=cors)
@@ -531,8 +537,9 @@ def _store(form: forms.PublishedForm, values: dict[str, Any], visit: forms.Visit
     process's writers queue on a lock here: waiting in SQLite's busy handler (which sleeps
     and retries) costs far more under load than taking turns."""
     with (_sqlite_writer if get_settings().is_sqlite else contextlib.nullcontext()), session_scope() as session:
-        events.after_commit(session)   # events recorded through events.record (an update's)
         outcome = forms.submit(session=session, form=form, values=values, visit=visit)
+        if not outcome.created:
+            events.after_commit(session)   # an update's own events (events.record): enqueue them too
     _events.add(outcome.event_ids)
 
 

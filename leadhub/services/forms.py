@@ -474,6 +474,14 @@ def forget_cached(key: str) -> None:
         _cache.pop(key, None)
 
 
+def cached_form(key: str) -> PublishedForm | None:
+    """The form from this process's cache while it is fresh (no database), else None."""
+    hit = _cache.get(key)
+    if hit is not None and hit[1] is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    return None
+
+
 def published_form(*, session: Session, key: str) -> PublishedForm:
     """The live form behind a public key (NotFound for unknown or archived ones)."""
     now = time.monotonic()
