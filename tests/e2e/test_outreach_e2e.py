@@ -29,17 +29,43 @@ def sign_in(page, account):
     expect(page.locator("[data-nav=leads]")).to_have_text("Leads")
 
 
+@pytest.fixture(scope="module")
+def crew(live_app):
+    """A team of its own: what other e2e files add to the shared seed team (outreach, leads)
+    never shows on these pages, so counts and the first page are this file's alone."""
+    from sqlmodel import Session
+
+    from leadhub.services import auth
+    from leadhub.services.context import TeamContext
+    from leadhub.services.db import engine_for
+    from tests.e2e.conftest import Account, SeedData
+
+    seed = SeedData(team_name="Outreach E2E")
+    seed.accounts["admin"] = Account("admin@outreach-e2e.com", "admin-pass-oe2e", "admin", "Olga Admin")
+    seed.accounts["rep"] = Account("rep@outreach-e2e.com", "rep-pass-oe2e", "rep", "Raúl Rep")
+    with Session(engine_for(live_app.database_url), expire_on_commit=False) as session:
+        team, admin = auth.sign_up(session=session, team_name=seed.team_name, email=seed.admin.email,
+                                   password=seed.admin.password, full_name=seed.admin.full_name,
+                                   timezone="Europe/Madrid", currency="EUR")
+        auth.invite_member(session=session, ctx=TeamContext(team.id, admin.id, "admin"),
+                           email=seed.rep.email, role="rep", full_name=seed.rep.full_name,
+                           password=seed.rep.password)
+        session.commit()
+    seed.extra.update(team_id=team.id, database_url=live_app.database_url)
+    return seed
+
+
 @contextmanager
-def as_member(live_app, email):
-    """A database session and the TeamContext of one seeded member."""
+def as_member(crew, email):
+    """A database session and the TeamContext of one member of the file's own team."""
     from sqlmodel import Session
 
     from leadhub.services import auth
     from leadhub.services.context import TeamContext
     from leadhub.services.db import engine_for
 
-    team_id = live_app.seed.extra["team_id"]
-    with Session(engine_for(live_app.database_url), expire_on_commit=False) as session:
+    team_id = crew.extra["team_id"]
+    with Session(engine_for(crew.extra["database_url"]), expire_on_commit=False) as session:
         members = auth.list_members(session=session, ctx=TeamContext(team_id, 0, "admin"))
         user, membership = next((u, m) for u, m in members if u.email == email)
         yield session, TeamContext(team_id, user.id, membership.role)
@@ -74,10 +100,10 @@ TYPES = [
 ]
 
 
-def test_rep_logs_each_type_of_outreach_and_sees_it_on_the_timeline(page, live_app, screenshot):
+def test_rep_logs_each_type_of_outreach_and_sees_it_on_the_timeline(page, crew, screenshot):
     from playwright.sync_api import expect
 
-    sign_in(page, live_app.seed.rep)
+    sign_in(page, crew.rep)
     page.click("[data-nav=outreach]")
     page.wait_for_url(re.compile(r".*/outreach$"))
     expect(page.locator("#volume")).to_be_visible()
@@ -151,12 +177,12 @@ def test_rep_logs_each_type_of_outreach_and_sees_it_on_the_timeline(page, live_a
     screenshot("outreach-spanish")
 
 
-def test_contact_page_logs_a_touch_and_links_the_outreach(page, live_app, screenshot):
+def test_contact_page_logs_a_touch_and_links_the_outreach(page, crew, screenshot):
     from playwright.sync_api import expect
 
     from leadhub.services import contacts, outreach
 
-    with as_member(live_app, live_app.seed.rep.email) as (session, ctx):
+    with as_member(crew, crew.rep.email) as (session, ctx):
         origin = outreach.log_outreach(session=session, ctx=ctx, type="social", channel="LinkedIn",
                                        value="https://www.linkedin.com/in/ines-vidal",
                                        description="Invitation to connect", occurred_at=local_ago(days=6))
@@ -165,7 +191,7 @@ def test_contact_page_logs_a_touch_and_links_the_outreach(page, live_app, screen
         outreach.log_outreach(session=session, ctx=ctx, type="email", email="ines@vidal.es",
                               description="Sent the case study", occurred_at=local_ago(days=2),
                               contact_id=contact.id)
-    sign_in(page, live_app.seed.rep)
+    sign_in(page, crew.rep)
     page.goto("/contacts")
     page.fill("#contact-search", "vidal")
     row = page.locator(".contact-row", has_text="Inés Vidal")
@@ -202,16 +228,16 @@ def test_contact_page_logs_a_touch_and_links_the_outreach(page, live_app, screen
     assert origin.id
 
 
-def test_new_contact_from_an_outreach_on_the_timeline(page, live_app, screenshot):
+def test_new_contact_from_an_outreach_on_the_timeline(page, crew, screenshot):
     from playwright.sync_api import expect
 
     from leadhub.services import outreach
 
-    with as_member(live_app, live_app.seed.rep.email) as (session, ctx):
+    with as_member(crew, crew.rep.email) as (session, ctx):
         call = outreach.log_outreach(session=session, ctx=ctx, type="call", phone="+34 699 11 22 33",
                                      call_outcome="connected", description="Cold call to Pablo",
                                      occurred_at=local_ago(hours=3))
-    sign_in(page, live_app.seed.rep)
+    sign_in(page, crew.rep)
     page.goto("/outreach")
     entry = page.locator(f".outreach-entry[data-outreach-id='{call.id}']")
     entry.get_by_role("button", name="New contact from this outreach").click()
@@ -229,19 +255,19 @@ def test_new_contact_from_an_outreach_on_the_timeline(page, live_app, screenshot
     expect(entry.locator(".outreach-produced")).to_contain_text("Pablo Ortega")
 
 
-def test_followup_queue_shows_a_quiet_lead_and_snoozes_it(page, live_app, screenshot):
+def test_followup_queue_shows_a_quiet_lead_and_snoozes_it(page, crew, screenshot):
     from playwright.sync_api import expect
 
     from leadhub.services import leads, outreach
 
-    with as_member(live_app, live_app.seed.rep.email) as (session, ctx):
+    with as_member(crew, crew.rep.email) as (session, ctx):
         for last_name, company, days in (("Quintana", "Silencio SL", 40), ("Callado", "Mudo SA", 25)):
             lead = leads.create_lead(session=session, ctx=ctx, data={
                 "first_name": "Quique", "last_name": last_name, "company": company, "rating": "Warm"})
             outreach.log_outreach(session=session, ctx=ctx, type="email", email=f"{last_name.lower()}@x.es",
                                   description="First contact", occurred_at=local_ago(days=days),
                                   lead_id=lead.id)
-    sign_in(page, live_app.seed.rep)
+    sign_in(page, crew.rep)
     page.click("[data-nav=follow-up]")
     page.wait_for_url(re.compile(r".*/followup$"))
     quiet = page.locator(".followup-row", has_text="Quique Quintana")
@@ -268,10 +294,10 @@ def test_followup_queue_shows_a_quiet_lead_and_snoozes_it(page, live_app, screen
     screenshot("followup-empty")
 
 
-def test_admin_sets_the_followup_intervals_in_settings(page, live_app, screenshot):
+def test_admin_sets_the_followup_intervals_in_settings(page, crew, screenshot):
     from playwright.sync_api import expect
 
-    sign_in(page, live_app.seed.admin)
+    sign_in(page, crew.admin)
     page.goto("/settings")
     card = page.locator("#followup-policy")
     expect(card.locator("#warm_days")).to_have_value("7")
