@@ -89,4 +89,5 @@ def run_worker(*, workers: int = 2) -> None:
     huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
 from leadhub.services import emails, predictive, scoring, workflows  # noqa: E402,F401  (their tasks and event handlers)
+from leadhub.services import webhooks  # noqa: E402,F401  (outgoing webhook handlers)
 from leadhub.services import imports  # noqa: E402,F401  (the CSV import tasks)
