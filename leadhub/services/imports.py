@@ -892,6 +892,9 @@ class _Writer:
     position: float
     created_ids: dict[int, int] = field(default_factory=dict)   # index id (negative) -> lead id
     next_index_id: int = 0
+    file_keys: dict[str, int] = field(default_factory=dict)     # e-mail / phone of a new row -> its index id
+    scores: dict[tuple, scoring.ScoreResult] = field(default_factory=dict)
+    _fields: tuple[str, ...] | None = None
 
     def write(self, rows: list[dict[str, Any]], index: dedupe.DuplicateIndex | None) -> None:
         """Match one chunk of checked rows, then write it in one transaction with the progress."""
@@ -909,6 +912,9 @@ class _Writer:
                                      limit=1, **names)
                 if matches and set(matches[0].kinds) & _MATCH_KINDS:
                     target = matches[0].lead_id
+                elif contact:
+                    target = next((self.file_keys[k] for k in (row.get("email"), row.get("phone"),
+                                                              row.get("mobile")) if k and k in self.file_keys), None)
             if target is not None and target < 0 and target not in pending:
                 target = self.created_ids.get(target)  # a row of an earlier chunk, now a lead
             if target is None:
@@ -917,9 +923,10 @@ class _Writer:
                 new_rows.append(row)
                 pending[self.next_index_id] = row
                 if index is not None:  # later rows of the file match it the same way
-                    if contact:
-                        index.add(self.next_index_id, None, None, None, row.get("email"), row.get("phone"),
-                                  row.get("mobile"))
+                    if contact:   # e-mail and phones are already in their compared form
+                        for key in (row.get("email"), row.get("phone"), row.get("mobile")):
+                            if key:
+                                self.file_keys.setdefault(key, self.next_index_id)
                     else:
                         index.add(self.next_index_id, row.get("first_name"), row.get("last_name"),
                                   row.get("company"), None, None, None)
@@ -948,6 +955,30 @@ class _Writer:
         for row in new_rows:
             self.created_ids[row["_index_id"]] = row["_lead_id"]
 
+    def _score(self, values: dict[str, Any], now: datetime) -> scoring.ScoreResult:
+        """A new lead's score; rows alike in every field the model reads score alike (the
+        facts of a new lead are the same for every row), so each shape is scored once."""
+        fields = self.scored_fields
+        key = (values["status"], *(values["custom_fields"].get(f[3:]) if f.startswith("cf.") else values.get(f)
+                                   for f in fields))
+        try:
+            hit = self.scores.get(key)
+        except TypeError:  # an unhashable value: score it on its own
+            key, hit = None, None
+        if hit is None:
+            hit = scoring.score_lead(self.model, SimpleNamespace(**values),
+                                     {("status_reached", values["status"]): [now]}, self.schema, now)
+            if key is not None and len(self.scores) < 100_000:
+                self.scores[key] = hit
+        return hit
+
+    @property
+    def scored_fields(self) -> tuple[str, ...]:
+        if self._fields is None:
+            self._fields = tuple(sorted({r.field for r in self.model.rules
+                                         if r.enabled and r.kind == scoring.FIELD_RULE}))
+        return self._fields
+
     def _insert(self, session: Session, rows: list[dict[str, Any]]) -> int:
         """New leads with ids reserved up front, so one executemany writes each table."""
         if not rows:
@@ -965,8 +996,7 @@ class _Writer:
                           created_at=now, updated_at=now, version=1, rating_manual=bool(values["rating"]),
                           import_id=self.job_id, position=self.position, notes="", outreach_id=None,
                           last_contacted_at=None, search_text=row["_search"])
-            result = scoring.score_lead(self.model, SimpleNamespace(**values),
-                                        {("status_reached", values["status"]): [now]}, self.schema, now)
+            result = self._score(values, now)
             values["score"] = result.score
             values["rating"] = values["rating"] or result.auto_rating
             row["_lead_id"] = lead_id
