@@ -144,7 +144,8 @@ def test_admin_builds_a_workflow_and_reads_its_run_log(page, live_app, screensho
     for event_id in pending:  # the worker's job
         events.dispatch_event(event_id, engine=engine_for(live_app.database_url))
     page.get_by_role("button", name="Refresh").click()
-    run = page.locator(".workflow-run", has_text="Qualified → call")
+    # other files' leads in the shared team may reach Qualified too: any run of the rule will do
+    run = page.locator(".workflow-run", has_text="Qualified → call").first
     expect(run).to_contain_text("done")
     expect(run).to_contain_text("Created the task 'Call within a day'.")
     screenshot("workflows-page")
