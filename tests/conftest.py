@@ -172,3 +172,9 @@ def team_a(session) -> TeamFixture:
 @pytest.fixture
 def team_b(session) -> TeamFixture:
     return TeamFixture(session, "Beta Corp", timezone="America/Mexico_City")
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests last: they are the slowest, and Playwright's session-wide browser keeps an
+    event loop running in the main thread, which tests that call asyncio.run() cannot share."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path).replace("\\", "/"))
