@@ -39,6 +39,8 @@ NAME_THRESHOLD = 90          # rapidfuzz score (0-100) for "the same person's na
 COMPANY_THRESHOLD = 88       # ... and for "the same company"
 NAME_ONLY_THRESHOLD = 97     # no company on either side: names must be nearly identical
 MAX_CANDIDATES = 2000        # per lookup in find_duplicates
+PREFILTER = 70               # WRatio lower bound before the exact scorers (C-speed first pass)
+COMMON_COMPANY_WORD = 300    # team-wide scan: a word in more company names than this is too generic
 COMMON_WORD = 2000           # a company word in more leads than this is too generic to block on
 
 LEGAL_SUFFIXES = {
@@ -122,7 +124,7 @@ def name_score(a: str, b: str) -> float:
         return 0.0
     if a == b:
         return 100.0
-    score = fuzz.token_sort_ratio(a, b)
+    score = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))  # "martinezhernandez" too
     if min(len(set(a.split())), len(set(b.split()))) >= 2:  # "martin martin" is one word
         score = max(score, fuzz.token_set_ratio(a, b))
     if score < NAME_THRESHOLD and (" " in a and " " in b) and _has_initial(a + " " + b):
@@ -308,7 +310,7 @@ class DuplicateIndex:
         if len(ids) > 200:  # C-speed first pass before the forgiving scorer
             keys = [self.entries[i].name_key for i in ids]
             ids = [ids[pos] for _, _, pos in process.extract(
-                n_key, keys, scorer=fuzz.token_set_ratio, score_cutoff=75, limit=None)]
+                n_key, keys, scorer=fuzz.WRatio, score_cutoff=PREFILTER, limit=None)]
         for lead_id in ids:
             entry = self.entries[lead_id]
             score = name_score(n_key, entry.name_key)
@@ -321,7 +323,7 @@ class DuplicateIndex:
                            f"Similar name and company: {entry.name} at {entry.company} "
                            f"({round(min(score, c_score))}%)", min(score, c_score))
             elif not c_key and not entry.company_key:
-                whole = fuzz.token_sort_ratio(n_key, entry.name_key)
+                whole = max(fuzz.ratio(n_key, entry.name_key), fuzz.token_sort_ratio(n_key, entry.name_key))
                 if whole >= NAME_ONLY_THRESHOLD:
                     yield (entry.lead_id, "name", f"Same name, no company: {entry.name} ({round(whole)}%)",
                            whole - 10)
@@ -421,8 +423,7 @@ def _pairs_within(keys: list[str], cutoff: float) -> list[tuple[int, int, float]
     """(i, j, score) of alike keys in one block, scored in C by rapidfuzz (i < j)."""
     if len(keys) < 2:
         return []
-    matrix = process.cdist(keys, keys, scorer=fuzz.token_set_ratio, score_cutoff=cutoff, dtype=np.uint8,
-                           workers=-1)
+    matrix = process.cdist(keys, keys, scorer=fuzz.WRatio, score_cutoff=cutoff, dtype=np.uint8, workers=-1)
     rows, cols = np.nonzero(np.triu(matrix, k=1))
     return [(int(i), int(j), float(matrix[i, j])) for i, j in zip(rows, cols)]
 
@@ -450,10 +451,10 @@ def team_duplicate_pairs(index: DuplicateIndex) -> dict[tuple[int, int], list[st
     def compare(left: list[int], right: list[int] | None = None) -> None:
         if right is None:
             keys = [entries[i].name_key for i in left]
-            found = [(left[i], left[j]) for i, j, _ in _pairs_within(keys, 75)]
+            found = [(left[i], left[j]) for i, j, _ in _pairs_within(keys, PREFILTER)]
         else:
             matrix = process.cdist([entries[i].name_key for i in left], [entries[i].name_key for i in right],
-                                   scorer=fuzz.token_set_ratio, score_cutoff=75, dtype=np.uint8, workers=-1)
+                                   scorer=fuzz.WRatio, score_cutoff=PREFILTER, dtype=np.uint8, workers=-1)
             found = [(left[int(i)], right[int(j)]) for i, j in zip(*np.nonzero(matrix))]
         for a, b in found:
             ea, eb = entries[a], entries[b]
@@ -466,10 +467,16 @@ def team_duplicate_pairs(index: DuplicateIndex) -> dict[tuple[int, int], list[st
 
     for key, ids in index.by_company.items():
         compare(sorted(ids))
-    # companies spelled slightly differently: compare their keys within each company word
-    companies_by_word: dict[str, list[str]] = defaultdict(list)
+    # companies spelled slightly differently: compare the keys that share one of their two
+    # rarest words ("acme" in "acme software" / "acme sofware"; never every key with "software")
+    keys_with_word: dict[str, int] = defaultdict(int)
     for key in index.by_company:
         for word in _words(key):
+            keys_with_word[word] += 1
+    companies_by_word: dict[str, list[str]] = defaultdict(list)
+    for key in index.by_company:
+        words = sorted(_words(key), key=lambda w: (keys_with_word[w], w))
+        for word in [w for w in words[:2] if keys_with_word[w] <= COMMON_COMPANY_WORD] or words[:1]:
             companies_by_word[word].append(key)
     seen: set[tuple[str, str]] = set()
     for word, keys in companies_by_word.items():
@@ -482,15 +489,31 @@ def team_duplicate_pairs(index: DuplicateIndex) -> dict[tuple[int, int], list[st
             if pair not in seen:
                 seen.add(pair)
                 compare(sorted(index.by_company[pair[0]]), sorted(index.by_company[pair[1]]))
-    # no company on either side: the same full name
-    by_name: dict[str, list[int]] = defaultdict(list)
+    # no company on either side: a near-identical full name, within blocks of the two rarest
+    # name words (a typo in one still leaves the other)
+    by_word: dict[str, list[int]] = defaultdict(list)
     for lead_id in index.no_company:
-        if len(entries[lead_id].name_key.split()) >= 2:
-            by_name[" ".join(sorted(entries[lead_id].name_key.split()))].append(lead_id)
-    for ids in by_name.values():
+        words = _words(entries[lead_id].name_key)
+        if len(entries[lead_id].name_key.split()) >= 2 and words:
+            for word in sorted(words, key=lambda w: (len(index.by_name_word.get(w, _EMPTY)), w))[:2]:
+                by_word[word].append(lead_id)
+    for ids in by_word.values():
         members = sorted(ids)
-        for i, a in enumerate(members):
-            for b in members[i + 1:]:
+        if len(members) < 2:
+            continue
+        keys = [entries[i].name_key for i in members]
+        matrix = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=NAME_ONLY_THRESHOLD - 5,
+                               dtype=np.uint8, workers=-1)
+        sorted_keys = [" ".join(sorted(k.split())) for k in keys]
+        same_words: dict[str, list[int]] = defaultdict(list)
+        for pos, key in enumerate(sorted_keys):
+            same_words[key].append(pos)
+        candidates = {(int(i), int(j)) for i, j in zip(*np.nonzero(np.triu(matrix, k=1)))}
+        candidates |= {(p, q) for group in same_words.values() for n, p in enumerate(group) for q in group[n + 1:]}
+        for i, j in candidates:
+            a, b = members[i], members[j]
+            whole = max(fuzz.ratio(keys[i], keys[j]), fuzz.token_sort_ratio(keys[i], keys[j]))
+            if whole >= NAME_ONLY_THRESHOLD:
                 link(a, b, f"Same name, no company: {entries[b].name}")
     return edges
 
