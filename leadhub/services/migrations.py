@@ -22,7 +22,7 @@ def alembic_config(database_url: str | None = None) -> Config:
 
 def upgrade(database_url: str | None = None) -> None:
     """Bring the database to the newest schema; safe to run again."""
-    command.upgrade(alembic_config(database_url), "head")
+    command.upgrade(alembic_config(database_url), "heads")
 
 
 def make_revision(message: str, database_url: str | None = None) -> None:
