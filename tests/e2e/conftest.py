@@ -144,14 +144,45 @@ def seed_e2e_data(database_url: str) -> SeedData:
     return seed
 
 
+def _e2e_postgres_url() -> str:
+    """The PostgreSQL database the browser tests run on with LEADHUB_E2E_DATABASE=postgresql:
+    the test database's name with "_e2e" added, emptied for this session."""
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import postgres_url
+
+    base = postgres_url()
+    if base is None:
+        pytest.fail("LEADHUB_E2E_DATABASE=postgresql but no PostgreSQL server answers "
+                    "(set LEADHUB_TEST_POSTGRES_URL or start one on 127.0.0.1:5432)")
+    target = make_url(base)
+    os.environ["LEADHUB_TEST_POSTGRES_URL"] = target.set(
+        database=f"{target.database}_e2e").render_as_string(hide_password=False)
+    try:
+        url = postgres_url()
+    finally:
+        os.environ["LEADHUB_TEST_POSTGRES_URL"] = base
+    assert url is not None
+    return url
+
+
 @pytest.fixture(scope="session")
 def e2e_database(tmp_path_factory) -> tuple[Path, str]:
-    """A fresh data folder and a migrated SQLite database in it, for this session only."""
+    """A fresh data folder and a migrated database for this session only: SQLite in the data
+    folder, or PostgreSQL when LEADHUB_E2E_DATABASE=postgresql (`make test` runs both)."""
+    from sqlalchemy import text
+
     from leadhub.services import migrations
     from leadhub.services.db import engine_for
 
     data_dir = tmp_path_factory.mktemp("e2e-data")
-    url = f"sqlite:///{data_dir / 'leadhub.db'}"
+    if os.environ.get("LEADHUB_E2E_DATABASE", "sqlite") == "postgresql":
+        url = _e2e_postgres_url()
+        with engine_for(url).begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        url = f"sqlite:///{data_dir / 'leadhub.db'}"
     migrations.upgrade(url)
     engine_for(url).dispose()
     return data_dir, url
