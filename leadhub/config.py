@@ -19,6 +19,14 @@ class Settings:
     redis_url: str | None
     session_hours: int
     app_url: str
+    # PostgreSQL connection pool, per process (SQLite ignores these). Every app or worker
+    # process holds up to db_pool_size + db_max_overflow connections: keep the sum over all
+    # processes below the server's max_connections.
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    db_pool_timeout: float = 10.0     # seconds to wait for a free connection, then an error
+    db_pool_recycle: int = 1800       # seconds before a connection is replaced
+    db_connect_timeout: int = 5       # seconds to wait for the server to answer a new connection
 
     @property
     def is_sqlite(self) -> bool:
@@ -49,6 +57,19 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}.") from None
+    if number < 0:
+        raise ValueError(f"{name} must not be negative, not {value!r}.")
+    return number
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     data_dir = Path(os.environ.get("LEADHUB_DATA_DIR", PROJECT_ROOT / "data")).resolve()
@@ -61,4 +82,9 @@ def get_settings() -> Settings:
         redis_url=os.environ.get("LEADHUB_REDIS_URL") or None,
         session_hours=int(os.environ.get("LEADHUB_SESSION_HOURS", "12")),
         app_url=os.environ.get("LEADHUB_APP_URL", "http://127.0.0.1:3000"),
+        db_pool_size=_int_env("LEADHUB_DB_POOL_SIZE", 10),
+        db_max_overflow=_int_env("LEADHUB_DB_MAX_OVERFLOW", 20),
+        db_pool_timeout=float(_int_env("LEADHUB_DB_POOL_TIMEOUT", 10)),
+        db_pool_recycle=_int_env("LEADHUB_DB_POOL_RECYCLE", 1800),
+        db_connect_timeout=_int_env("LEADHUB_DB_CONNECT_TIMEOUT", 5),
     )

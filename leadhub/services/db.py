@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
-from leadhub.config import get_settings, normalise_database_url
+from leadhub.config import Settings, get_settings, normalise_database_url
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -22,6 +22,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def pool_options(settings: Settings | None = None) -> dict:
+    """Connection pool of a PostgreSQL engine, from LEADHUB_DB_* settings. Pre-ping replaces
+    connections that a database restart closed, so the first request after it works."""
+    settings = settings or get_settings()
+    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
+            "pool_timeout": settings.db_pool_timeout, "pool_recycle": settings.db_pool_recycle,
+            "pool_pre_ping": True,
+            "connect_args": {"connect_timeout": settings.db_connect_timeout}}
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     url = normalise_database_url(url)
@@ -29,7 +39,7 @@ def engine_for(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        engine = create_engine(url, **pool_options())
     return engine
 
 
