@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from leadhub.api import forms, imports, lead_files
+from leadhub.api import forms, health, imports, lead_files
 from leadhub.api import nurturing as nurturing_routes
 from leadhub.api.errors import install_error_handlers
 from leadhub.api.v1 import v1
 
 api = FastAPI(title="LeadHub", docs_url=None, redoc_url=None, openapi_url=None)
 install_error_handlers(api)
+api.include_router(health.router)  # /api/health, /api/health/workers
 api.include_router(lead_files.router)
 api.include_router(nurturing_routes.router)  # e-mail opens, clicks, unsubscribe
 api.include_router(forms.router)
