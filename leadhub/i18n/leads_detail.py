@@ -195,4 +195,18 @@ ES: dict[str, str] = {
         "Otro campo ya usa este nombre; cámbiale el nombre primero.",
     "The file of this document is missing.": "Falta el archivo de este documento.",
     "The owner must be a member of this team.": "El responsable debe ser miembro del equipo.",
+    # Editing activities, source details of web-form leads
+    "Edit activity": "Editar actividad",
+    "Activity edited": "Actividad editada",
+    "Activity saved.": "Actividad guardada.",
+    "Source details": "Detalles del origen",
+    "Web form": "Formulario web",
+    "Submitted": "Enviado",
+    "Referrer": "Referente",
+    "Page URL": "URL de la página",
+    "UTM source": "UTM origen",
+    "UTM medium": "UTM medio",
+    "UTM campaign": "UTM campaña",
+    "UTM term": "UTM término",
+    "UTM content": "UTM contenido",
 }

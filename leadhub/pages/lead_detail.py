@@ -237,52 +237,70 @@ def timeline_panel() -> rx.Component:
 
 # --- related records ------------------------------------------------------------------------
 
-def activity_dialog() -> rx.Component:
+def activity_fields(prefix: str, values: rx.Var | None = None) -> rx.Component:
+    """The inputs of an activity, empty for a new one or filled with `values` for an edit."""
     errors = D.field_errors
+
+    def start(name: str, default):
+        return values[name] if values is not None else default
+
+    return rx.vstack(
+        rx.grid(
+            labelled("Type", rx.select.root(
+                rx.select.trigger(width="100%", id=f"{prefix}-type"),
+                rx.select.content(*[rx.select.item(t(k), value=k) for k in ACTIVITY_TYPES]),
+                name="type", default_value=start("type", "task")), errors, "type"),
+            labelled("Status", rx.select.root(
+                rx.select.trigger(width="100%", id=f"{prefix}-status"),
+                rx.select.content(*[rx.select.item(t(k), value=k) for k in ACTIVITY_STATUSES]),
+                name="status", default_value=start("status", "planned")), errors, "status"),
+            columns="2", spacing="3", width="100%",
+        ),
+        labelled("Subject", rx.input(name="subject", id=f"{prefix}-subject", width="100%",
+                                     default_value=start("subject", "")), errors, "subject", required=True),
+        rx.grid(
+            labelled("Due", rx.input(name="due_at", id=f"{prefix}-due", type="datetime-local", width="100%",
+                                     default_value=start("due_at", "")), errors, "due_at"),
+            labelled("Owner", rx.select.root(
+                rx.select.trigger(width="100%", id=f"{prefix}-owner"),
+                rx.select.content(rx.foreach(D.owners, lambda o: rx.select.item(o[1], value=o[0]))),
+                name="owner_id", default_value=start("owner_id", D.lead["owner_id"])), errors, "owner_id"),
+            columns="2", spacing="3", width="100%",
+        ),
+        labelled("Description", rx.text_area(name="description", id=f"{prefix}-description", width="100%",
+                                             rows="2", default_value=start("description", "")),
+                 errors, "description"),
+        rx.text(t("Times are in the team's time zone:"), " ", D.team_timezone, size="1", color_scheme="gray"),
+        rx.hstack(rx.spacer(),
+                  rx.dialog.close(rx.button(t("Cancel"), variant="soft", color_scheme="gray", type="button")),
+                  rx.button(t("Save"), type="submit", id=f"{prefix}-save"), width="100%"),
+        spacing="3",
+    )
+
+
+def activity_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.trigger(rx.button(rx.icon("plus", size=14), t("Add"), size="1", variant="soft",
                                     id="add-activity")),
         rx.dialog.content(
             rx.dialog.title(t("New activity")),
-            rx.form(
-                rx.vstack(
-                    rx.grid(
-                        labelled("Type", rx.select.root(
-                            rx.select.trigger(width="100%", id="activity-type"),
-                            rx.select.content(*[rx.select.item(t(k), value=k) for k in ACTIVITY_TYPES]),
-                            name="type", default_value="task"), errors, "type"),
-                        labelled("Status", rx.select.root(
-                            rx.select.trigger(width="100%", id="activity-status"),
-                            rx.select.content(*[rx.select.item(t(k), value=k) for k in ACTIVITY_STATUSES]),
-                            name="status", default_value="planned"), errors, "status"),
-                        columns="2", spacing="3", width="100%",
-                    ),
-                    labelled("Subject", rx.input(name="subject", id="activity-subject", width="100%"), errors,
-                             "subject", required=True),
-                    rx.grid(
-                        labelled("Due", rx.input(name="due_at", id="activity-due", type="datetime-local",
-                                                 width="100%"), errors, "due_at"),
-                        labelled("Owner", rx.select.root(
-                            rx.select.trigger(width="100%", id="activity-owner"),
-                            rx.select.content(rx.foreach(D.owners, lambda o: rx.select.item(o[1], value=o[0]))),
-                            name="owner_id", default_value=D.lead["owner_id"]), errors, "owner_id"),
-                        columns="2", spacing="3", width="100%",
-                    ),
-                    labelled("Description", rx.text_area(name="description", id="activity-description",
-                                                         width="100%", rows="2"), errors, "description"),
-                    rx.text(t("Times are in the team's time zone:"), " ", D.team_timezone, size="1",
-                            color_scheme="gray"),
-                    rx.hstack(rx.spacer(),
-                              rx.dialog.close(rx.button(t("Cancel"), variant="soft", color_scheme="gray",
-                                                        type="button")),
-                              rx.button(t("Save"), type="submit", id="activity-save"), width="100%"),
-                    spacing="3",
-                ),
-                on_submit=D.add_activity, reset_on_submit=False, key=D.activity_key, no_validate=True,
-            ),
+            rx.form(activity_fields("activity"), on_submit=D.add_activity, reset_on_submit=False,
+                    key=D.activity_key, no_validate=True),
             max_width="32em",
         ),
         open=D.activity_open, on_open_change=D.set_activity_open,
+    )
+
+
+def activity_edit_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(t("Edit activity")),
+            rx.form(activity_fields("edit-activity", D.activity_edit), on_submit=D.save_activity,
+                    reset_on_submit=False, key=D.activity_key, no_validate=True),
+            max_width="32em", id="activity-edit-dialog",
+        ),
+        open=D.activity_edit_open, on_open_change=D.set_activity_edit_open,
     )
 
 
@@ -311,6 +329,8 @@ def activity_row(a: rx.Var) -> rx.Component:
                                on_click=D.set_activity_status(a["id"], "planned")),
                 rx.icon_button(rx.icon("check", size=12), size="1", variant="soft", aria_label="Complete",
                                on_click=D.set_activity_status(a["id"], "completed"), class_name="complete-activity")),
+        rx.icon_button(rx.icon("pencil", size=12), size="1", variant="ghost", color_scheme="gray",
+                       aria_label="Edit", on_click=D.open_activity_edit(a["id"]), class_name="edit-activity"),
         rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="gray", aria_label="Delete",
                        on_click=D.delete_activity(a["id"])),
         spacing="2", align="start", width="100%", padding="0.4em",
@@ -326,6 +346,7 @@ def activities_card() -> rx.Component:
                         rx.vstack(rx.foreach(D.activity_rows, activity_row), spacing="1", width="100%",
                                   id="activities"),
                         rx.text(t("No activities yet."), size="2", color_scheme="gray")),
+                activity_edit_dialog(),
                 action=activity_dialog())
 
 

@@ -3,18 +3,20 @@
 Due times are typed as wall-clock time in the team's zone and stored in UTC (teamtime).
 A planned activity whose due time has passed is overdue. Completing a call, meeting or
 e-mail counts as a touch (touches.py moves the lead's last_contacted_at by itself).
+Editing an activity records an `ActivityUpdated` event on its lead (what changed, from → to),
+which the lead's timeline shows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import case
 from sqlmodel import Session, select
 
-from leadhub.services import teamtime
+from leadhub.services import events, teamtime
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
 from leadhub.services.models import (
@@ -33,6 +35,7 @@ STATUSES = [s.value for s in ActivityStatus]
 SUBJECT_MAX = 200
 DESCRIPTION_MAX = 5000
 FIELDS = ("type", "subject", "description", "due_at", "status", "owner_id")
+ACTIVITY_UPDATED = "ActivityUpdated"
 
 
 @dataclass(frozen=True)
@@ -140,23 +143,64 @@ def _may_change(session: Session, ctx: TeamContext, activity: Activity) -> None:
     raise PermissionDenied("Only the activity's owner, the lead's owner or a manager can change it.")
 
 
-def update_activity(*, session: Session, ctx: TeamContext, activity_id: int,
-                    changes: dict[str, Any]) -> Activity:
+def _apply(session: Session, ctx: TeamContext, activity_id: int,
+           changes: dict[str, Any]) -> tuple[Activity, dict[str, list[Any]]]:
     activity = get_activity(session=session, ctx=ctx, activity_id=activity_id)
     _may_change(session, ctx, activity)
     clean = _clean(session, ctx, changes, partial=True)
+    changed: dict[str, list[Any]] = {}
     for name, value in clean.items():
-        setattr(activity, name, value)
-    if "status" in clean:
+        before = getattr(activity, name)
+        if _comparable(before) != _comparable(value):
+            changed[name] = [_plain(before), _plain(value)]
+            setattr(activity, name, value)
+    if "status" in changed:
         activity.completed_at = utcnow() if activity.status == ActivityStatus.COMPLETED.value else None
-    session.add(activity)
-    session.flush()
+    if changed:
+        session.add(activity)
+        session.flush()
+    return activity, changed
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # SQLite hands back naive UTC, PostgreSQL aware times
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON keeps it (times as ISO 8601 in UTC)."""
+    value = _comparable(value)
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def update_activity(*, session: Session, ctx: TeamContext, activity_id: int,
+                    changes: dict[str, Any]) -> Activity:
+    """Edit an activity's fields; what really changed is recorded on the lead's timeline."""
+    activity, changed = _apply(session, ctx, activity_id, changes)
+    if changed and activity.lead_id is not None:
+        events.record(session=session, ctx=ctx, name=ACTIVITY_UPDATED, lead_id=activity.lead_id,
+                      payload={"activity_id": activity.id, "subject": activity.subject, "changes": changed})
     return activity
 
 
 def set_status(*, session: Session, ctx: TeamContext, activity_id: int, status: str) -> Activity:
-    """Mark an activity completed, cancelled or planned again."""
-    return update_activity(session=session, ctx=ctx, activity_id=activity_id, changes={"status": status})
+    """Mark an activity completed, cancelled or planned again (the activity itself moves on the
+    timeline, so no edit is recorded)."""
+    return _apply(session, ctx, activity_id, {"status": status})[0]
+
+
+def form_values(*, session: Session, ctx: TeamContext, activity_id: int) -> dict[str, str]:
+    """An activity as its edit form starts: the due time as wall-clock time in the team's zone."""
+    activity = get_activity(session=session, ctx=ctx, activity_id=activity_id)
+    due = ""
+    if activity.due_at is not None:
+        local = teamtime.to_local(_comparable(activity.due_at), session.get(Team, ctx.team_id))
+        due = local.strftime("%Y-%m-%dT%H:%M")
+    return {"id": str(activity.id), "type": activity.type, "subject": activity.subject,
+            "description": activity.description, "due_at": due, "status": activity.status,
+            "owner_id": str(activity.owner_id or "")}
 
 
 def delete_activity(*, session: Session, ctx: TeamContext, activity_id: int) -> None:

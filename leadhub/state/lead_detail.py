@@ -7,6 +7,7 @@ session, the team and the role again.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import reflex as rx
@@ -64,6 +65,8 @@ class LeadDetailState(LeadFormMixin, SessionState):
     activity_rows: list[dict[str, str]] = []
     activity_open: bool = False
     activity_key: int = 0
+    activity_edit: dict[str, str] = {}
+    activity_edit_open: bool = False
     campaign_rows: list[dict[str, str]] = []
     campaign_choices: list[list[str]] = []
     document_rows: list[dict[str, str]] = []
@@ -198,9 +201,41 @@ class LeadDetailState(LeadFormMixin, SessionState):
                           if k in LABELS and v not in (None, "")]
                 lines.append(f"#{snap.get('id')} — " + "; ".join(values))
             entry["extra"] = "\n".join(lines)
+        elif item.kind == "event" and item.title == activities.ACTIVITY_UPDATED:
+            entry["title"] = self.tr("Activity edited")
+            entry["body"] = str(details.get("subject", ""))
+            entry["extra"] = self._activity_changes(details.get("changes") or {})
         elif item.kind == "event":
             entry["title"] = self.tr(item.title)
         return entry
+
+    def _activity_changes(self, changes: dict[str, Any]) -> str:
+        """'Due: 2026-05-04 10:00 → 2026-05-05 09:00 · Owner: Ana → Luis', in the team's zone."""
+        owners = {o[0]: o[1] for o in self.owners}
+        labels = {"type": "Type", "subject": "Subject", "description": "Description", "due_at": "Due",
+                  "status": "Status", "owner_id": "Owner"}
+
+        def shown(name: str, value: Any) -> str:
+            if value in (None, ""):
+                return "—"
+            if name == "due_at":
+                try:
+                    return local_time(datetime.fromisoformat(str(value)), self.team_timezone)
+                except ValueError:
+                    return str(value)
+            if name in ("type", "status"):
+                return self.tr(str(value))
+            if name == "owner_id":
+                return owners.get(str(value), f"#{value}")
+            text = str(value)
+            return text if len(text) <= 60 else text[:59] + "…"
+
+        parts = []
+        for name in activities.FIELDS:
+            if name in changes and isinstance(changes[name], list) and len(changes[name]) == 2:
+                before, after = changes[name]
+                parts.append(f"{self.tr(labels[name])}: {shown(name, before)} → {shown(name, after)}")
+        return " · ".join(parts)
 
     @rx.event
     @handles_errors
@@ -286,6 +321,35 @@ class LeadDetailState(LeadFormMixin, SessionState):
             activities.create_activity(session=session, ctx=ctx, lead_id=self.record_id, data=data)
         self.activity_open = False
         return [LeadDetailState.load, rx.toast.success(self.tr("Activity added."))]
+
+    @rx.event
+    @handles_errors
+    def open_activity_edit(self, activity_id: str):
+        """The edit dialog, filled with the activity as stored (due time in the team's zone)."""
+        ctx = self._ctx()
+        with session_scope() as session:
+            self.activity_edit = activities.form_values(session=session, ctx=ctx, activity_id=int(activity_id))
+        self.field_errors = {}
+        self.activity_key += 1
+        self.activity_edit_open = True
+
+    @rx.event
+    def set_activity_edit_open(self, is_open: bool):
+        self.activity_edit_open = is_open
+        if not is_open:
+            self.field_errors = {}
+
+    @rx.event
+    @handles_errors
+    def save_activity(self, form: dict[str, Any]):
+        ctx = self._ctx()
+        self.field_errors = {}
+        activity_id = int(self.activity_edit.get("id") or 0)
+        changes = {k: form.get(k, "") for k in activities.FIELDS if k in form}
+        with session_scope() as session:
+            activities.update_activity(session=session, ctx=ctx, activity_id=activity_id, changes=changes)
+        self.activity_edit_open = False
+        return [LeadDetailState.load, rx.toast.success(self.tr("Activity saved."))]
 
     @rx.event
     @handles_errors

@@ -59,6 +59,72 @@ def test_activity_input_is_checked_at_the_field(session, team_a, team_b, lead):
         activities.create_activity(session=session, ctx=team_b.rep_ctx, lead_id=lead.id, data={"subject": "x"})
 
 
+def test_editing_an_activity_checks_each_field_and_records_what_changed(session, team_a, team_b, lead):
+    ctx = team_a.rep_ctx
+    act = activities.create_activity(session=session, ctx=ctx, lead_id=lead.id, data={
+        "type": "call", "subject": "Call back", "due_at": "2026-03-28T10:00", "description": "Ask for Ana"})
+    session.commit()
+    # the form starts with the due time in the team's zone (10:00 Madrid, stored 09:00 UTC)
+    assert activities.form_values(session=session, ctx=ctx, activity_id=act.id) == {
+        "id": str(act.id), "type": "call", "subject": "Call back", "description": "Ask for Ana",
+        "due_at": "2026-03-28T10:00", "status": "planned", "owner_id": str(team_a.rep.id)}
+    with pytest.raises(ValidationFailed) as err:
+        activities.update_activity(session=session, ctx=ctx, activity_id=act.id, changes={
+            "type": "party", "subject": "", "due_at": "2026-03-29T02:30", "status": "maybe",
+            "owner_id": team_b.rep.id, "description": "x" * 5001})
+    assert set(err.value.field_errors) == {"type", "subject", "due_at", "status", "owner_id", "description"}
+    assert "does not exist in Europe/Madrid" in err.value.field_errors["due_at"]
+    session.rollback()
+    with pytest.raises(ValidationFailed) as err:
+        activities.update_activity(session=session, ctx=ctx, activity_id=act.id, changes={"colour": "red"})
+    assert err.value.field_errors == {"colour": "Unknown field."}
+    session.rollback()
+    stored = activities.get_activity(session=session, ctx=ctx, activity_id=act.id)
+    assert (stored.subject, stored.type, stored.description) == ("Call back", "call", "Ask for Ana")
+
+    # summer time: 2026-06-01 09:30 in Madrid is 07:30 UTC
+    activities.update_activity(session=session, ctx=ctx, activity_id=act.id, changes={
+        "type": "event", "subject": "  Demo   at their office ", "due_at": "2026-06-01T09:30",
+        "status": "planned", "owner_id": str(team_a.rep2.id), "description": "Bring the deck"})
+    session.commit()
+    stored = activities.get_activity(session=session, ctx=ctx, activity_id=act.id)
+    assert (stored.type, stored.subject, stored.owner_id, stored.description) == (
+        "event", "Demo at their office", team_a.rep2.id, "Bring the deck")
+    assert activities.form_values(session=session, ctx=ctx, activity_id=act.id)["due_at"] == "2026-06-01T09:30"
+    row = activities.list_activities(session=session, ctx=ctx, lead_id=lead.id)[0]
+    assert row.due_at.replace(tzinfo=timezone.utc) == datetime(2026, 6, 1, 7, 30, tzinfo=timezone.utc)
+    assert row.owner_name == "Rosa Rep" and row.overdue  # planned, and June 2026 has passed
+
+    # the edit is on the lead's timeline: what changed, from -> to (status unchanged, not listed)
+    edits = [i for i in timeline.lead_timeline(session=session, ctx=ctx, lead_id=lead.id).items
+             if i.kind == "event" and i.title == activities.ACTIVITY_UPDATED]
+    assert len(edits) == 1 and edits[0].actor == "Raúl Rep"
+    changes = edits[0].details["changes"]
+    assert set(changes) == {"type", "subject", "due_at", "owner_id", "description"}
+    assert changes["subject"] == ["Call back", "Demo at their office"]
+    assert changes["due_at"] == ["2026-03-28T09:00:00+00:00", "2026-06-01T07:30:00+00:00"]
+    assert changes["owner_id"] == [team_a.rep.id, team_a.rep2.id]
+    assert edits[0].details["subject"] == "Demo at their office"
+
+    # saving the same values again records nothing; completing is not an "edit"
+    activities.update_activity(session=session, ctx=ctx, activity_id=act.id, changes={
+        "subject": "Demo at their office", "due_at": "2026-06-01 09:30", "type": "EVENT"})
+    activities.set_status(session=session, ctx=ctx, activity_id=act.id, status="completed")
+    session.commit()
+    edits = [i for i in timeline.lead_timeline(session=session, ctx=ctx, lead_id=lead.id).items
+             if i.kind == "event" and i.title == activities.ACTIVITY_UPDATED]
+    assert len(edits) == 1
+    # clearing the due date is an edit too
+    activities.update_activity(session=session, ctx=ctx, activity_id=act.id, changes={"due_at": ""})
+    session.commit()
+    assert activities.get_activity(session=session, ctx=ctx, activity_id=act.id).due_at is None
+    with pytest.raises(NotFound):
+        activities.update_activity(session=session, ctx=team_b.admin_ctx, activity_id=act.id,
+                                   changes={"subject": "spy"})
+    with pytest.raises(NotFound):
+        activities.form_values(session=session, ctx=team_b.admin_ctx, activity_id=act.id)
+
+
 def test_only_owners_and_managers_change_someone_elses_activity(session, team_a, lead):
     act = activities.create_activity(session=session, ctx=team_a.manager_ctx, lead_id=lead.id,
                                      data={"subject": "Manager's task", "owner_id": team_a.manager.id})
