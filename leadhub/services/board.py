@@ -13,14 +13,14 @@ there is answered with `conversion_requested`, and nothing changes until that di
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import and_, func, insert, or_, update
 from sqlmodel import Session, select
 
-from leadhub.services import leads, team_signal
+from leadhub.services import leads, segments, team_signal
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import NotFound, StaleRecord, ValidationFailed
 from leadhub.services.leads import fold
@@ -50,6 +50,9 @@ class BoardFilter:
     lead_source: str = ""
     campaign_id: int | None = None
     search: str = ""
+    segment_id: int | None = None
+    # the segment's WHERE conditions, read once per board load by `with_segment`
+    segment_where: tuple = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,10 @@ def _conditions(ctx: TeamContext, flt: BoardFilter) -> list:
         conditions.append(Lead.id.in_(
             select(CampaignMember.lead_id).where(CampaignMember.team_id == ctx.team_id,
                                                  CampaignMember.campaign_id == flt.campaign_id)))
+    if flt.segment_id:
+        if not flt.segment_where:
+            raise ValueError("the segment's conditions were not read: call with_segment first")
+        conditions.extend(flt.segment_where)
     for term in fold(flt.search).split()[:5]:
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(Lead.search_text.like(f"%{escaped}%", escape="\\"))
@@ -138,7 +145,16 @@ def _conditions(ctx: TeamContext, flt: BoardFilter) -> list:
 
 def _filtered(flt: BoardFilter) -> bool:
     return bool(flt.owner_id or flt.rating or flt.lead_source or flt.campaign_id
-                or fold(flt.search).split())
+                or flt.segment_id or fold(flt.search).split())
+
+
+def with_segment(*, session: Session, ctx: TeamContext, flt: BoardFilter) -> BoardFilter:
+    """The filter with its saved segment's conditions read (once, not once per column); a
+    segment that is gone, private to someone else or about contacts is refused."""
+    if not flt.segment_id or flt.segment_where:
+        return flt
+    where = segments.lead_conditions(session=session, ctx=ctx, segment_id=flt.segment_id)
+    return replace(flt, segment_where=tuple(where))
 
 
 def _ids_first(session: Session, conditions: list) -> list:
@@ -161,6 +177,7 @@ def column_totals(*, session: Session, ctx: TeamContext, flt: BoardFilter) -> li
     matching ids come first from the filter's own index, so only matching rows are read:
     without statistics SQLite would group along the status index and read every row of the
     team. PostgreSQL plans the plain query well (and the id subquery badly)."""
+    flt = with_segment(session=session, ctx=ctx, flt=flt)
     conditions = _conditions(ctx, flt)
     if _filtered(flt):
         conditions = _ids_first(session, conditions)
@@ -179,6 +196,7 @@ def column_cards(*, session: Session, ctx: TeamContext, status: str, flt: BoardF
         raise ValidationFailed("Unknown column.")
     limit = max(1, min(int(limit), MAX_CARDS_PER_COLUMN))
     offset = max(0, int(offset))
+    flt = with_segment(session=session, ctx=ctx, flt=flt)
     conditions = [*_conditions(ctx, flt), Lead.status == status]
     if after is not None:
         position, lead_id = after
@@ -246,6 +264,7 @@ def load_board(*, session: Session, ctx: TeamContext, flt: BoardFilter,
     """Totals for every column and the cards of each column's window (offset, limit),
     by default its first PAGE_SIZE cards."""
     windows = windows or {}
+    flt = with_segment(session=session, ctx=ctx, flt=flt)
     if fold(flt.search).split():
         searched = _searched_board(session, ctx, flt, windows)
         if searched is not None:

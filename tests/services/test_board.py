@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session, select
 
-from leadhub.services import board, leads, team_signal, timeline
+from leadhub.services import board, leads, segments, team_signal, timeline
 from leadhub.services.board import BoardFilter
 from leadhub.services.errors import NotFound, StaleRecord, ValidationFailed
 from leadhub.services.models import (
@@ -289,7 +289,8 @@ def test_an_edit_in_the_leads_list_makes_an_older_board_move_stale(session, team
 
 def test_listeners_hear_committed_changes_only(session, team_a):
     heard: list[tuple[int, int]] = []
-    team_signal.subscribe(lambda team, version: heard.append((team, version)))
+    listener = lambda team, version: heard.append((team, version))  # noqa: E731
+    team_signal.subscribe(listener)
     try:
         make(session, team_a.rep_ctx, "Heard")
         assert heard and heard[-1][0] == team_a.team.id
@@ -300,7 +301,7 @@ def test_listeners_hear_committed_changes_only(session, team_a):
         assert len(heard) == count + 1
         assert heard[-1][1] == team_signal.current(session=session, team_id=team_a.team.id)
     finally:
-        team_signal._listeners.clear()
+        team_signal._listeners.remove(listener)
 
 
 @pytest.mark.parametrize("in_memory", [5000, 2])
@@ -319,3 +320,86 @@ def test_a_search_gives_the_same_board_read_either_way(session, team_a, monkeypa
     assert loaded.columns["New"].has_more
     assert [c.name for c in loaded.columns["Contacted"].cards] == ["García1"]
     assert not loaded.columns["Contacted"].has_more
+
+
+# --- a saved segment as the board's filter (issue #8) ----------------------------------------
+
+def lead_segment(session, ctx, name, *conditions, match="all", shared=True):
+    segment = segments.create_segment(session=session, ctx=ctx, data={
+        "name": name, "entity": "lead", "match": match, "shared": shared,
+        "conditions": [{"field": f, "operator": o, "value": v} for f, o, v in conditions]})
+    session.commit()
+    return segment
+
+
+def test_a_segment_filters_columns_counts_and_budget_sums(session, team_a, team_b):
+    make(session, team_a.rep_ctx, "Ana Madrid", city="Madrid", budget="1.000")
+    make(session, team_a.rep_ctx, "Bea Madrid", city="Madrid", budget="250", status="Contacted")
+    make(session, team_a.rep_ctx, "Cía Sevilla", city="Sevilla", budget="9000")
+    make(session, team_a.rep2_ctx, "Dani Madrid", city="madrid", status="Contacted",
+         budget="50", rating="Hot")
+    make(session, team_b.rep_ctx, "Otro Madrid", city="Madrid", budget="7777")
+    madrid = lead_segment(session, team_a.rep_ctx, "Madrileños", ("city", "equals", "Madrid"))
+
+    flt = BoardFilter(segment_id=madrid.id)
+    loaded = board.load_board(session=session, ctx=team_a.rep2_ctx, flt=flt)
+    totals = {t.status: (t.count, t.budget) for t in loaded.totals}
+    assert totals["New"] == (1, Decimal("1000.00"))
+    assert totals["Contacted"] == (2, Decimal("300.00"))
+    assert [c.name for c in loaded.columns["New"].cards] == ["Ana Madrid"]
+    assert {c.name for c in loaded.columns["Contacted"].cards} == {"Bea Madrid", "Dani Madrid"}
+    assert names(session, team_a.rep_ctx, "Contacted", BoardFilter(segment_id=madrid.id)) \
+        == ["Dani Madrid", "Bea Madrid"]
+
+    # the segment and the board's own filters narrow together, searched or not
+    both = BoardFilter(segment_id=madrid.id, rating="Hot")
+    totals = {t.status: t.count for t in
+              board.column_totals(session=session, ctx=team_a.rep_ctx, flt=both)}
+    assert totals == {"New": 0, "Contacted": 1, "Qualified": 0, "Unqualified": 0, "Converted": 0}
+    searched = board.load_board(session=session, ctx=team_a.rep_ctx,
+                                flt=BoardFilter(segment_id=madrid.id, search="bea"))
+    assert [c.name for c in searched.columns["Contacted"].cards] == ["Bea Madrid"]
+    assert sum(t.count for t in searched.totals) == 1
+
+    # a segment matching any of its conditions, with a number test
+    either = lead_segment(session, team_a.rep_ctx, "Sevilla o grandes", ("city", "equals", "Sevilla"),
+                          ("budget", "gte", "1000"), match="any")
+    loaded = board.load_board(session=session, ctx=team_a.rep_ctx,
+                              flt=BoardFilter(segment_id=either.id))
+    assert {c.name for c in loaded.columns["New"].cards} == {"Ana Madrid", "Cía Sevilla"}
+
+
+def test_a_segment_follows_moves_and_edits(session, team_a):
+    hot = lead_segment(session, team_a.rep_ctx, "Calientes", ("rating", "equals", "Hot"))
+    lead = make(session, team_a.rep_ctx, "Pronto caliente", rating="Warm")
+    flt = BoardFilter(segment_id=hot.id)
+    assert sum(t.count for t in board.column_totals(session=session, ctx=team_a.rep_ctx,
+                                                    flt=flt)) == 0
+    leads.update_lead(session=session, ctx=team_a.rep_ctx, lead_id=lead.id,
+                      changes={"rating": "Hot"})
+    session.commit()
+    do_move(session, team_a.rep_ctx, lead, "Qualified")
+    assert names(session, team_a.rep_ctx, "Qualified", flt) == ["Pronto caliente"]
+
+
+def test_segments_of_other_teams_private_ones_and_contact_segments_are_refused(
+        session, team_a, team_b):
+    make(session, team_a.rep_ctx, "Visible", city="Bilbao")
+    theirs = lead_segment(session, team_b.rep_ctx, "Suyo", ("city", "equals", "Bilbao"))
+    private = lead_segment(session, team_a.rep2_ctx, "Privado", ("city", "equals", "Bilbao"),
+                           shared=False)
+    contacts = segments.create_segment(session=session, ctx=team_a.rep_ctx, data={
+        "name": "Contactos", "entity": "contact",
+        "conditions": [{"field": "first_name", "operator": "not_empty"}]})
+    session.commit()
+    for segment_id in (theirs.id, private.id, 999_999):
+        with pytest.raises(NotFound):
+            board.load_board(session=session, ctx=team_a.rep_ctx,
+                             flt=BoardFilter(segment_id=segment_id))
+    with pytest.raises(ValidationFailed):
+        board.load_board(session=session, ctx=team_a.rep_ctx,
+                         flt=BoardFilter(segment_id=contacts.id))
+    # its author sees their private segment on their board
+    loaded = board.load_board(session=session, ctx=team_a.rep2_ctx,
+                              flt=BoardFilter(segment_id=private.id))
+    assert [c.name for c in loaded.columns["New"].cards] == ["Visible"]
