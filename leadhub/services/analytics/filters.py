@@ -14,6 +14,10 @@ How each filter applies to each record:
     types/channels  type, channel     their outreach        their outreach           their outreach
     lead sources    their lead        lead_source           their lead               their lead
     campaigns       their lead        campaign member       their lead               member (lead or contact)
+    segment         their lead        in the segment        their lead               their lead
+
+A segment (services/segments.py) is a saved filter over leads; the scope compiles its
+conditions once and every chart, tile and drill-down list adds them the same way.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ class AnalyticsFilter:
     campaign_ids: tuple[int, ...] = ()
     currency: str = ""          # "" means the team's currency
     grain: str = "week"
+    segment_id: int | None = None   # a lead segment (services/segments.py)
 
     @property
     def days(self) -> int:
@@ -155,9 +160,19 @@ def clean_filter(flt: AnalyticsFilter) -> AnalyticsFilter:
     currency = (flt.currency or "").strip().upper()
     if currency and (len(currency) != 3 or not currency.isalpha()):
         errors["currency"] = "Use a three-letter currency code such as EUR."
+    segment_id = flt.segment_id
+    if segment_id in ("", 0, "0", "none"):
+        segment_id = None
+    if segment_id is not None:
+        try:
+            segment_id = int(segment_id)
+        except (TypeError, ValueError):
+            errors["segment_id"] = "Choose a segment from the list."
+            segment_id = None
     if errors:
         raise ValidationFailed(field_errors=errors)
-    return replace(flt, types=types, user_ids=user_ids, campaign_ids=campaign_ids, currency=currency,
+    return replace(flt, types=types, segment_id=segment_id, user_ids=user_ids, campaign_ids=campaign_ids,
+                   currency=currency,
                    channels=tuple(sorted({c.strip() for c in flt.channels if c and c.strip()})),
                    lead_sources=tuple(sorted({s.strip() for s in flt.lead_sources if s and s.strip()})))
 
@@ -175,13 +190,19 @@ class Scope:
     dialect: str
     currency: str
     extra: dict = field(default_factory=dict)
+    segment: tuple = ()             # WHERE conditions on Lead for the chosen segment
+
+    @property
+    def filters_through_leads(self) -> bool:
+        """Whether records are narrowed by their lead (source, campaign, segment)."""
+        return bool(self.flt.lead_sources or self.flt.campaign_ids or self.segment)
 
     @property
     def team_id(self) -> int:
         return self.ctx.team_id
 
     def previous(self) -> Scope:
-        return _build(self.ctx, self.team, self.flt.previous(), self.dialect)
+        return _build(self.ctx, self.team, self.flt.previous(), self.dialect, self.segment)
 
 
 def scope(*, session: Session, ctx: TeamContext, flt: AnalyticsFilter) -> Scope:
@@ -200,14 +221,22 @@ def scope(*, session: Session, ctx: TeamContext, flt: AnalyticsFilter) -> Scope:
         # Dashboard queries are short; PostgreSQL's JIT would spend up to a second compiling
         # each one whose (subplan-inflated) cost estimate passes jit_above_cost.
         session.execute(text("SET LOCAL jit = off"))
-    return _build(ctx, team, flt, dialect)
+    segment: tuple = ()
+    if flt.segment_id is not None:
+        from leadhub.services import segments
+
+        try:
+            segment = tuple(segments.lead_conditions(session=session, ctx=ctx, segment_id=flt.segment_id))
+        except ValidationFailed as exc:
+            raise ValidationFailed(field_errors={"segment_id": "Choose a segment of leads."}) from exc
+    return _build(ctx, team, flt, dialect, segment)
 
 
-def _build(ctx: TeamContext, team: Team, flt: AnalyticsFilter, dialect: str) -> Scope:
+def _build(ctx: TeamContext, team: Team, flt: AnalyticsFilter, dialect: str, segment: tuple = ()) -> Scope:
     tz = teamtime.zone(team)
     start, end = teamtime.day_range_utc(flt.date_from, flt.date_to, tz)
     return Scope(ctx=ctx, team=team, flt=flt, tz=tz, start=start, end=end, dialect=dialect,
-                 currency=flt.currency or team.currency)
+                 currency=flt.currency or team.currency, segment=segment)
 
 
 # --- Conditions per record --------------------------------------------------------------------
@@ -226,10 +255,16 @@ def _outreach_match(sc: Scope, outreach_id_column) -> list:
     return [exists().where(*conditions)]
 
 
+def segment_leads(sc: Scope):
+    """SELECT lead.id of the segment's leads (uncorrelated: usable in any query)."""
+    return select(Lead.id).where(*sc.segment).correlate(None)
+
+
 def _lead_match(sc: Scope, lead_id_column) -> list:
-    """The record's lead has one of the chosen sources and is in one of the chosen campaigns."""
+    """The record's lead has one of the chosen sources, is in one of the chosen campaigns and
+    in the chosen segment."""
     flt = sc.flt
-    result = []
+    result = [lead_id_column.in_(segment_leads(sc))] if sc.segment else []
     if flt.lead_sources:
         lead = aliased(Lead, name="source_lead")
         result.append(exists().where(lead.id == lead_id_column, lead.team_id == sc.team_id,
@@ -272,7 +307,7 @@ def lead_where(sc: Scope, *, dated: bool = True, date_column=None) -> list:
         conditions.append(Lead.lead_source.in_(flt.lead_sources))
     if flt.campaign_ids:
         conditions.append(_in_campaigns(sc, lambda member: member.lead_id == Lead.id))
-    return conditions + _outreach_match(sc, Lead.outreach_id)
+    return conditions + list(sc.segment) + _outreach_match(sc, Lead.outreach_id)
 
 
 def deal_where(sc: Scope, *, by: str | None = "close") -> list:
@@ -300,6 +335,8 @@ def contact_where(sc: Scope) -> list:
     if flt.campaign_ids:
         conditions.append(or_(_in_campaigns(sc, lambda member: member.contact_id == Contact.id),
                               _in_campaigns(sc, lambda member: member.lead_id == Contact.lead_id)))
+    if sc.segment:
+        conditions.append(Contact.lead_id.in_(segment_leads(sc)))
     return conditions + _outreach_match(sc, Contact.outreach_id)
 
 

@@ -44,6 +44,7 @@ from sqlmodel import Session, select
 from leadhub.services import followup
 from leadhub.services.analytics import costs as cost_service
 from leadhub.services.analytics import forms as form_stats
+from leadhub.services.analytics import rollups
 from leadhub.services.analytics.filters import (
     AnalyticsFilter,
     Scope,
@@ -52,6 +53,7 @@ from leadhub.services.analytics.filters import (
     lead_where,
     outreach_where,
     scope,
+    segment_leads,
     team_members,
 )
 from leadhub.services.analytics.stats import grouped_median, ratio
@@ -133,11 +135,14 @@ class Volume:
 def outreach_volume(session: Session, sc: Scope, members: dict[int, str],
                     grain: str | None = None) -> Volume:
     grain = grain or sc.flt.grain
-    inner = select(local_bucket(Outreach.occurred_at, sc, grain).label("bucket"),
-                   Outreach.type.label("type"), Outreach.user_id.label("user_id")
-                   ).where(*outreach_where(sc)).subquery()
-    rows = session.exec(select(inner.c.bucket, inner.c.type, inner.c.user_id, func.count())
-                        .group_by(inner.c.bucket, inner.c.type, inner.c.user_id)).all()
+    if sc.extra.get("rollup"):
+        rows = rollups.volume_rows(session, sc, grain)
+    else:
+        inner = select(local_bucket(Outreach.occurred_at, sc, grain).label("bucket"),
+                       Outreach.type.label("type"), Outreach.user_id.label("user_id")
+                       ).where(*outreach_where(sc)).subquery()
+        rows = session.exec(select(inner.c.bucket, inner.c.type, inner.c.user_id, func.count())
+                            .group_by(inner.c.bucket, inner.c.type, inner.c.user_id)).all()
     raw = pd.DataFrame([(as_date(b), int(t), int(u), int(n)) for b, t, u, n in rows],
                        columns=["bucket", "type", "user_id", "count"])
     grid = buckets(sc.flt.date_from, sc.flt.date_to, grain)
@@ -166,6 +171,10 @@ def _complete(frame: pd.DataFrame, grid: list[date], key: str, keys: list) -> pd
 
 def outreach_breakdown(session: Session, sc: Scope) -> pd.DataFrame:
     """Outreach counts per type, channel, rep, response status and call outcome (one scan)."""
+    if sc.extra.get("rollup"):
+        rows = rollups.breakdown_rows(session, sc)
+        return pd.DataFrame([(int(t), ch, int(u), s, o, int(n)) for t, ch, u, s, o, n in rows],
+                            columns=["type", "channel", "user_id", "status", "outcome", "count"])
     columns = (Outreach.type, func.coalesce(Outreach.channel, ""), Outreach.user_id,
                Outreach.response_status, func.coalesce(Outreach.call_outcome, ""))
     inner = select(*[c.label(n) for c, n in zip(columns, ("type", "channel", "user_id", "status",
@@ -518,6 +527,10 @@ def followups_where(sc: Scope) -> list:
                   Activity.due_at.is_not(None)]
     if sc.flt.user_ids:
         conditions.append(Activity.owner_id.in_(sc.flt.user_ids))
+    if sc.segment:      # tasks on the segment's leads or on contacts made from them
+        leads = segment_leads(sc)
+        conditions.append(or_(Activity.lead_id.in_(leads), Activity.contact_id.in_(
+            select(Contact.id).where(Contact.team_id == sc.team_id, Contact.lead_id.in_(leads)))))
     return conditions
 
 
@@ -573,6 +586,9 @@ def going_cold(session: Session, sc: Scope, now: datetime | None = None) -> int:
     if sc.flt.user_ids:
         lead_where_.append(Lead.owner_id.in_(sc.flt.user_ids))
         contact_where_.append(Contact.owner_id.in_(sc.flt.user_ids))
+    if sc.segment:
+        lead_where_.extend(sc.segment)
+        contact_where_.append(Contact.lead_id.in_(segment_leads(sc)))
     leads = session.exec(select(func.count()).select_from(Lead).where(*lead_where_)).one()
     contacts = session.exec(select(func.count()).select_from(Contact).where(*contact_where_)).one()
     return int(leads) + int(contacts)
@@ -648,6 +664,7 @@ def dashboard(*, session: Session, ctx: TeamContext, flt: AnalyticsFilter,
               now: datetime | None = None) -> Dashboard:
     """Every chart and tile of the analytics page for one filter."""
     sc = scope(session=session, ctx=ctx, flt=flt)
+    sc.extra["rollup"] = rollups.ensure_fresh(session, sc)
     members = dict(team_members(session=session, ctx=ctx))
     breakdown = outreach_breakdown(session, sc)
     state = health(session, sc, now)

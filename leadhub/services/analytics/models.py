@@ -50,3 +50,43 @@ class SavedReport(SQLModel, table=True):
     shared: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Rollups (services/analytics/rollups.py) ----------------------------------------------------
+
+class OutreachDay(SQLModel, table=True):
+    """Outreach counted per team-local day and every column the dashboard groups or filters
+    outreach by; kept right by rollups.refresh() from the marks the database triggers leave."""
+
+    __tablename__ = "analytics_outreach_day"
+
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE", primary_key=True)
+    day: date = Field(primary_key=True, description="the team's local day")
+    user_id: int = Field(primary_key=True)
+    type: int = Field(primary_key=True)
+    channel: str = Field(default="", max_length=80, primary_key=True)
+    response_status: str = Field(default="", max_length=16, primary_key=True)
+    call_outcome: str = Field(default="", max_length=16, primary_key=True)
+    count: int = Field(default=0)
+
+
+class OutreachDirty(SQLModel, table=True):
+    """An outreach row was written at this instant (old and new values on an update): the
+    local day it falls on must be recounted. Written by triggers on `outreach` only."""
+
+    __tablename__ = "analytics_outreach_dirty"
+    __table_args__ = (Index("ix_analytics_outreach_dirty_team", "team_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int
+    occurred_at: datetime
+
+
+class RollupState(SQLModel, table=True):
+    """A team's rollups were built on this time zone's days (a new zone means a rebuild)."""
+
+    __tablename__ = "analytics_rollup_state"
+
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE", primary_key=True)
+    timezone: str = Field(max_length=64)
+    built_at: datetime = Field(default_factory=utcnow)

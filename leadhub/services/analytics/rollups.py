@@ -1,0 +1,178 @@
+"""Outreach counted per team-local day, so the dashboard reads a few thousand rollup rows
+instead of scanning a million outreach rows.
+
+How it stays right: triggers on `outreach` (migration dc573487b0b6) write a mark
+(team_id, occurred_at) into analytics_outreach_dirty for every inserted and deleted row, and
+the old and new values of every update that touches a counted column — in the writer's own
+transaction, whatever wrote it (ORM, Core bulk statements, imports, merges, COPY, raw SQL).
+Before the dashboard reads, `refresh` takes the team's marks (DELETE … RETURNING, so a mark is
+consumed once), turns each instant into the team-local day it falls on and recounts those
+days from `outreach` (delete the day's rollup rows, INSERT … SELECT … GROUP BY). A team
+without rollups yet, or whose time zone changed since they were built, is rebuilt whole.
+
+What the rollup can answer: outreach volume and the per type/channel/rep/status/outcome
+breakdown, under date, rep, type and channel filters (columns of outreach itself). Filters
+that go through the outreach's lead (lead source, campaign, segment) read `outreach` directly.
+A refresh that fails (e.g. a concurrent writer on SQLite) is rolled back to its savepoint and
+that one dashboard reads `outreach` directly; the marks stay for the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, cast, delete, exists, func, insert, literal, text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, select
+
+from leadhub.services import teamtime
+from leadhub.services.analytics.filters import Scope
+from leadhub.services.analytics.models import OutreachDay, OutreachDirty, RollupState
+from leadhub.services.analytics.timebuckets import as_date, date_bucket, local_bucket
+from leadhub.services.models import Outreach, Team, utcnow
+
+log = logging.getLogger(__name__)
+
+FULL_REBUILD_DAYS = 120      # more marked days than this: rebuild the team in one pass
+_LOCK_KEY = 0x0A7A1      # pg_advisory_xact_lock(key, team_id): one refresher per team at a time
+
+
+def usable(sc: Scope) -> bool:
+    """Whether the rollup answers this scope's outreach questions (no filter through leads)."""
+    return not sc.filters_through_leads
+
+
+def _local_day(session: Session, tz: ZoneInfo, start: datetime, end: datetime):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return cast(func.timezone(tz.key, Outreach.occurred_at), Date)
+    return local_bucket(Outreach.occurred_at, SimpleNamespace(tz=tz, dialect=dialect), "day",
+                        start=start, end=end)
+
+
+def _recount(session: Session, team_id: int, tz: ZoneInfo, start: datetime | None,
+             end: datetime | None) -> None:
+    """INSERT the counts of the team's outreach in [start, end) (everything when None)."""
+    conditions = [Outreach.team_id == team_id]
+    if start is not None:
+        conditions += [Outreach.occurred_at >= start, Outreach.occurred_at < end]
+        low, high = start, end
+    else:
+        low, high = session.exec(select(func.min(Outreach.occurred_at), func.max(Outreach.occurred_at))
+                                 .where(Outreach.team_id == team_id)).one()
+        if low is None:
+            return
+        high = high + timedelta(seconds=1)
+    day = _local_day(session, tz, low, high).label("day")
+    channel = func.coalesce(Outreach.channel, "").label("channel")
+    outcome = func.coalesce(Outreach.call_outcome, "").label("call_outcome")
+    counted = (select(literal(team_id).label("team_id"), day, Outreach.user_id, Outreach.type, channel,
+                      Outreach.response_status, outcome, func.count().label("count"))
+               .where(*conditions)
+               .group_by(day, Outreach.user_id, Outreach.type, channel, Outreach.response_status, outcome))
+    session.execute(insert(OutreachDay).from_select(
+        ["team_id", "day", "user_id", "type", "channel", "response_status", "call_outcome", "count"], counted))
+
+
+def rebuild(session: Session, team: Team) -> None:
+    """Recount every day of the team (first use, a new time zone, or many marked days)."""
+    tz = teamtime.zone(team)
+    session.execute(delete(OutreachDirty).where(OutreachDirty.team_id == team.id))
+    session.execute(delete(OutreachDay).where(OutreachDay.team_id == team.id))
+    _recount(session, team.id, tz, None, None)
+    state = session.get(RollupState, team.id) or RollupState(team_id=team.id, timezone=tz.key)
+    state.timezone, state.built_at = tz.key, utcnow()
+    session.add(state)
+    session.flush()
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days as contiguous (first, last) runs."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and day == runs[-1][1] + timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def refresh(session: Session, team: Team) -> None:
+    """Bring the team's rollup up to date with every committed (and this transaction's) write."""
+    tz = teamtime.zone(team)
+    state = session.get(RollupState, team.id)
+    pending = session.exec(select(exists().where(OutreachDirty.team_id == team.id))).one()
+    if state is not None and state.timezone == tz.key and not pending:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key, :team)"), {"key": _LOCK_KEY, "team": team.id})
+        session.expire_all()
+        state = session.get(RollupState, team.id)
+    if state is None or state.timezone != tz.key:
+        rebuild(session, team)
+        return
+    marked = session.exec(delete(OutreachDirty).where(OutreachDirty.team_id == team.id)
+                          .returning(OutreachDirty.occurred_at)).all()
+    days = {_aware(at).astimezone(tz).date() for (at,) in marked}
+    if len(days) > FULL_REBUILD_DAYS:
+        rebuild(session, team)
+        return
+    for first, last in _runs(list(days)):
+        session.execute(delete(OutreachDay).where(OutreachDay.team_id == team.id, OutreachDay.day >= first,
+                                                  OutreachDay.day <= last))
+        _recount(session, team.id, tz, teamtime.day_start_utc(first, tz),
+                 teamtime.day_start_utc(last + timedelta(days=1), tz))
+    session.flush()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def ensure_fresh(session: Session, sc: Scope) -> bool:
+    """Refresh the scope's team inside a savepoint; False (read `outreach` directly) if the
+    rollup cannot answer this scope or the refresh failed."""
+    if not usable(sc):
+        return False
+    try:
+        with session.begin_nested():
+            refresh(session, sc.team)
+    except DBAPIError:
+        log.warning("Analytics rollup refresh for team %s failed; reading outreach directly",
+                    sc.team_id, exc_info=True)
+        return False
+    return True
+
+
+# --- Reading ------------------------------------------------------------------------------------
+
+def _where(sc: Scope) -> list:
+    flt = sc.flt
+    conditions = [OutreachDay.team_id == sc.team_id, OutreachDay.day >= flt.date_from,
+                  OutreachDay.day <= flt.date_to]
+    if flt.user_ids:
+        conditions.append(OutreachDay.user_id.in_(flt.user_ids))
+    if flt.types:
+        conditions.append(OutreachDay.type.in_(flt.types))
+    if flt.channels:
+        conditions.append(OutreachDay.channel.in_(flt.channels))
+    return conditions
+
+
+def volume_rows(session: Session, sc: Scope, grain: str) -> list[tuple]:
+    """(bucket, type, user_id, count) for the scope, buckets of the grain."""
+    bucket = date_bucket(OutreachDay.day, sc, grain).label("bucket")
+    rows = session.exec(select(bucket, OutreachDay.type, OutreachDay.user_id, func.sum(OutreachDay.count))
+                        .where(*_where(sc)).group_by(bucket, OutreachDay.type, OutreachDay.user_id)).all()
+    return [(as_date(b), t, u, n) for b, t, u, n in rows]
+
+
+def breakdown_rows(session: Session, sc: Scope) -> list[tuple]:
+    """(type, channel, user_id, status, outcome, count) for the scope."""
+    keys = (OutreachDay.type, OutreachDay.channel, OutreachDay.user_id, OutreachDay.response_status,
+            OutreachDay.call_outcome)
+    return list(session.exec(select(*keys, func.sum(OutreachDay.count)).where(*_where(sc))
+                             .group_by(*keys)).all())
