@@ -19,6 +19,7 @@ from leadhub.api.v1.schemas import (
     QueryId,
     Input,
     LeadCreate,
+    LeadFieldRead,
     LeadList,
     LeadRead,
     LeadStatusOut,
@@ -26,11 +27,20 @@ from leadhub.api.v1.schemas import (
     RatingIn,
     Text,
 )
-from leadhub.services import conversion, dedupe, feeds, leads
-from leadhub.services.errors import DuplicateLead
+from leadhub.services import conversion, custom_fields, dedupe, feeds, leads
+from leadhub.services.errors import DuplicateLead, ValidationFailed
 
 router = APIRouter(prefix="/leads", tags=["leads"], responses=STANDARD)
 IDENTITY = ("first_name", "last_name", "company", "email", "phone", "mobile")
+CUSTOM_FIELDS_DOC = """
+**Custom fields.** `custom_fields` is an object keyed by the team's field keys (see
+`GET /leads/fields`): text and long text as strings, numbers as numbers (or "3,5"), dates as
+"2026-03-29", picklists as one of the options (any case), checkboxes as true/false, URLs as
+web addresses. A key the team does not have is refused (**422**, with the team's keys in the
+message); `null` clears a value. Required custom fields must be sent when creating. A removed
+field is not shown in answers, and its stored values are kept (they come back if an admin
+restores the field).
+"""
 DUPLICATES_DOC = """
 **Duplicates.** The same matcher as the Leads page runs first: same e-mail, same phone number
 (E.164, both phone and mobile), or a similar name at a similar company. When it finds likely
@@ -64,8 +74,48 @@ def list_leads(who: Caller, query: Annotated[LeadQuery, Query()]) -> LeadList:
             search=query.search or "", created_since=query.created_since,
             updated_since=query.updated_since),
             paging=feeds.Paging(sort=query.sort, cursor=query.cursor, limit=query.limit))
-        return LeadList(data=[LeadRead.model_validate(lead) for lead in page.items],
-                        next_cursor=page.next_cursor)
+        shown = _shown_keys(session, who)
+        return LeadList(data=[_read(lead, shown) for lead in page.items], next_cursor=page.next_cursor)
+
+
+def _shown_keys(session, who) -> frozenset[str]:
+    """Keys of the team's active custom fields: values of removed fields stay stored, unseen."""
+    return frozenset(custom_fields.lead_schema(session=session, ctx=who.ctx).by_key())
+
+
+def _read(lead, shown: frozenset[str]) -> LeadRead:
+    answer = LeadRead.model_validate(lead)
+    answer.custom_fields = {k: v for k, v in (lead.custom_fields or {}).items() if k in shown}
+    return answer
+
+
+def _check_custom_keys(session, who, data: dict) -> None:
+    """Unknown custom keys are refused by name, with the keys the team does have."""
+    sent = data.get("custom_fields")
+    if not sent:
+        return
+    active = custom_fields.lead_schema(session=session, ctx=who.ctx).by_key()
+    unknown = [k for k in sent if k not in active]
+    if not unknown:
+        return
+    removed = {f.key for f in custom_fields.list_fields(session=session, ctx=who.ctx, include_archived=True)
+               if f.archived}
+    known = ", ".join(active) or "none"
+    errors = {f"custom_fields.{k}": ("This custom field was removed by an admin; it cannot be set."
+                                     if k in removed else f"Unknown custom field. This team's custom fields: {known}.")
+              for k in unknown}
+    raise ValidationFailed(f"Unknown custom field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
+                           f"This team's custom fields are: {known} (GET /api/v1/leads/fields).", errors)
+
+
+@router.get("/fields", response_model=list[LeadFieldRead], summary="The team's custom lead fields",
+            description="What `custom_fields` of a lead may hold: each active field's key, label, "
+                        "type, picklist options and whether it is required, in the team's order.")
+def lead_fields(who: Caller) -> list[LeadFieldRead]:
+    with unit_of_work() as session:
+        return [LeadFieldRead(key=f.key, label=f.label, type=f.type, options=list(f.options),
+                              required=f.required)
+                for f in custom_fields.lead_schema(session=session, ctx=who.ctx).fields]
 
 
 def _matches(session, who, data: dict, exclude_lead_id: int | None = None) -> list[dedupe.Match]:
@@ -76,7 +126,8 @@ def _matches(session, who, data: dict, exclude_lead_id: int | None = None) -> li
 
 @router.post("", response_model=LeadRead, status_code=status.HTTP_201_CREATED, summary="Create a lead",
              description="A new lead, checked against the team's lead fields (required fields, "
-                         "sources, industries, custom fields) like the Leads page.\n" + DUPLICATES_DOC +
+                         "sources, industries, custom fields) like the Leads page.\n" + CUSTOM_FIELDS_DOC +
+                         DUPLICATES_DOC +
                          "\n- `on_duplicate=error` (default): 409 with the matches."
                          "\n- `on_duplicate=create`: create the lead all the same (201)."
                          "\n- `on_duplicate=update`: apply the sent fields to the strongest match "
@@ -86,6 +137,7 @@ def create_lead(body: LeadCreate, who: Caller, response: Response,
                 on_duplicate: Literal["error", "create", "update"] = "error") -> LeadRead:
     data = body.sent()
     with unit_of_work() as session:
+        _check_custom_keys(session, who, data)
         leads.clean_lead_fields(session, who.ctx, data, partial=False)
         matches = [] if on_duplicate == "create" else _matches(session, who, data)
         if matches and on_duplicate == "update":
@@ -93,36 +145,39 @@ def create_lead(body: LeadCreate, who: Caller, response: Response,
             lead = leads.update_lead(session=session, ctx=who.ctx, lead_id=matches[0].lead_id,
                                      changes=changes)
             response.status_code = status.HTTP_200_OK
-            return LeadRead.model_validate(lead)
+            return _read(lead, _shown_keys(session, who))
         if matches:
             raise DuplicateLead("This lead looks like one the team already has.", matches)
-        return LeadRead.model_validate(leads.create_lead(session=session, ctx=who.ctx, data=data))
+        return _read(leads.create_lead(session=session, ctx=who.ctx, data=data), _shown_keys(session, who))
 
 
 @router.get("/{lead_id}", response_model=LeadRead, summary="Get a lead")
 def get_lead(lead_id: PathId, who: Caller) -> LeadRead:
     with unit_of_work() as session:
-        return LeadRead.model_validate(leads.get_lead(session=session, ctx=who.ctx, lead_id=lead_id))
+        return _read(leads.get_lead(session=session, ctx=who.ctx, lead_id=lead_id), _shown_keys(session, who))
 
 
 @router.patch("/{lead_id}", response_model=LeadRead, summary="Update a lead",
-              description="Changes only the fields sent. A status change is recorded in the "
+              description="Changes only the fields sent (and, in `custom_fields`, only the keys "
+                          "sent). A status change is recorded in the "
                           "lead's history (and sends `lead.status_changed`). Changing name, "
                           "company, e-mail or phones runs the duplicate matcher: 409 with the "
-                          "matches unless `on_duplicate=allow`. Converted leads are read-only.")
+                          "matches unless `on_duplicate=allow`. Converted leads are read-only.\n"
+                          + CUSTOM_FIELDS_DOC)
 def update_lead(lead_id: PathId, body: LeadUpdate, who: Caller,
                 on_duplicate: Literal["error", "allow"] = "error") -> LeadRead:
     changes = body.sent()
     with unit_of_work() as session:
         lead = leads.get_lead(session=session, ctx=who.ctx, lead_id=lead_id)
+        _check_custom_keys(session, who, changes)
         leads.clean_lead_fields(session, who.ctx, changes, partial=True, lead=lead)
         if on_duplicate == "error" and any(k in changes for k in IDENTITY):
             probe = {k: changes[k] if k in changes else getattr(lead, k) for k in IDENTITY}
             matches = _matches(session, who, probe, exclude_lead_id=lead.id)
             if matches:
                 raise DuplicateLead("With this change the lead looks like another one.", matches)
-        return LeadRead.model_validate(leads.update_lead(session=session, ctx=who.ctx,
-                                                         lead_id=lead_id, changes=changes))
+        return _read(leads.update_lead(session=session, ctx=who.ctx, lead_id=lead_id, changes=changes),
+                     _shown_keys(session, who))
 
 
 @router.delete("/{lead_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a lead",
@@ -158,7 +213,7 @@ def convert_lead(lead_id: PathId, body: ConversionRequest, who: Caller) -> Conve
             create_deal=body.create_deal, deal=_overlay(values.deal, body.deal.sent()))
         result = conversion.convert(session=session, ctx=who.ctx, lead_id=lead_id, conversion_in=choice)
         return ConversionResultRead(
-            lead=LeadRead.model_validate(result.lead),
+            lead=_read(result.lead, _shown_keys(session, who)),
             account=AccountRead.model_validate(result.account) if result.account else None,
             account_created=result.account_created,
             contact=ContactRead.model_validate(result.contact) if result.contact else None,

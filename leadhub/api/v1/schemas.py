@@ -14,7 +14,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+)
 
 from leadhub.services import webhooks
 from leadhub.services.models import (
@@ -52,7 +61,25 @@ Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]          # query strings are text
 Money = Annotated[Decimal, Field(ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
-CustomValue = StrictBool | StrictInt | Number | Annotated[str, Field(max_length=2000), AfterValidator(plain_text)] | None
+
+
+def custom_value(value: Any) -> Any:
+    """One value of a custom field as JSON sends it; the team's field then checks its type."""
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("Use a finite number.")
+        return value
+    if isinstance(value, str):
+        if len(value) > 2000:
+            raise ValueError("Use at most 2000 characters.")
+        return plain_text(value)
+    raise ValueError("Use text, a number, true/false or null.")
+
+
+CustomValue = Annotated[Any, AfterValidator(custom_value), WithJsonSchema({"anyOf": [
+    {"type": "string", "maxLength": 2000}, {"type": "number"}, {"type": "boolean"}, {"type": "null"}]})]
 CustomFields = Annotated[dict[Annotated[str, Field(min_length=1, max_length=60), AfterValidator(plain_text)],
                               CustomValue], Field(max_length=100)]
 
@@ -140,7 +167,9 @@ class LeadFields(Input):
     notes: Text(10000) = ""
     owner_id: Id | None = Field(None, description="a member of the team; default: the key's member")
     outreach_id: Id | None = Field(None, description="the outreach that brought the lead in")
-    custom_fields: CustomFields | None = Field(None, description="the team's custom fields by key")
+    custom_fields: CustomFields | None = Field(
+        None, description="the team's custom fields by key (GET /leads/fields lists them); only the keys "
+                          "sent change, null clears one", examples=[{"region": "North", "employees": 40}])
 
 
 class LeadCreate(LeadFields):
@@ -178,7 +207,8 @@ class LeadRead(Output):
     description: str
     notes: str
     score: int
-    custom_fields: dict[str, Any]
+    custom_fields: dict[str, Any] = Field(description="the team's active custom fields by key; values of "
+                                                      "removed fields are kept but not shown")
     owner_id: int | None
     outreach_id: int | None
     last_contacted_at: datetime | None
@@ -188,6 +218,14 @@ class LeadRead(Output):
     converted_deal_id: int | None
     created_at: datetime
     updated_at: datetime
+
+
+class LeadFieldRead(BaseModel):
+    key: str = Field(description="the name in a lead's `custom_fields`; never changes")
+    label: str
+    type: Literal["text", "textarea", "number", "date", "picklist", "checkbox", "url"]
+    options: list[str] = Field(description="picklist options (empty for other types)")
+    required: bool
 
 
 class LeadList(BaseModel):
