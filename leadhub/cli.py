@@ -6,7 +6,9 @@
     leadhub user create --team 1 --email ana@empresa.es --role admin [--name "Ana"] [--password P]
     leadhub user reset-password --email ana@empresa.es [--password P]
     leadhub demo [--leads 2000] [--if-empty] [--team-name "Demo Ventas"] [--seed 42]
-    leadhub worker [--workers 2]      deliver notifications and dispatch events (Ctrl-C stops)
+    leadhub worker [--workers 2] [--shutdown-timeout 30]
+                                      deliver notifications and dispatch events (Ctrl-C or
+                                      SIGTERM stops it after the tasks in progress)
     leadhub import FILE --team 1 [--mapping "Correo=email,Apellidos=last_name" | NAME]
                    [--duplicates skip|update|create] [--user ana@empresa.es]
 
@@ -110,9 +112,13 @@ def _worker(args: argparse.Namespace) -> int:
     from leadhub.services import tasks
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.workers < 1 or args.shutdown_timeout < 0:
+        raise ValidationFailed(field_errors={
+            "workers": "Use at least one worker thread, e.g. --workers 2."} if args.workers < 1
+            else {"shutdown_timeout": "Use zero or more seconds, e.g. --shutdown-timeout 30."})
     print(f"LeadHub worker: {args.workers} threads on the {type(tasks.huey).__name__} queue; "
-          "Ctrl-C stops it.", flush=True)
-    tasks.run_worker(workers=args.workers)
+          "Ctrl-C or SIGTERM stops it after the tasks in progress.", flush=True)
+    tasks.run_worker(workers=args.workers, shutdown_timeout=args.shutdown_timeout)
     return EXIT_OK
 
 
@@ -188,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run the background worker: notifications, "
                                  "event dispatch and the outbox sweep, until stopped")
     worker.add_argument("--workers", type=int, default=2, help="worker threads (default 2)")
+    worker.add_argument("--shutdown-timeout", type=float, default=30.0,
+                        help="seconds a stop (SIGTERM, Ctrl-C) waits for tasks in progress "
+                        "before leaving them to the sweep (default 30)")
     worker.set_defaults(handler=_worker)
 
     import_parser = commands.add_parser("import", help="import leads from a CSV file into a team")

@@ -27,6 +27,9 @@ class Settings:
     db_pool_timeout: float = 10.0     # seconds to wait for a free connection, then an error
     db_pool_recycle: int = 1800       # seconds before a connection is replaced
     db_connect_timeout: int = 5       # seconds to wait for the server to answer a new connection
+    # How long a worker's claim on a notification lasts: after a crash (kill -9, lost machine)
+    # another worker sends it once this has passed. Keep it above the 10 s HTTP timeout.
+    notification_lease_seconds: int = 120
 
     @property
     def is_sqlite(self) -> bool:
@@ -87,4 +90,5 @@ def get_settings() -> Settings:
         db_pool_timeout=float(_int_env("LEADHUB_DB_POOL_TIMEOUT", 10)),
         db_pool_recycle=_int_env("LEADHUB_DB_POOL_RECYCLE", 1800),
         db_connect_timeout=_int_env("LEADHUB_DB_CONNECT_TIMEOUT", 5),
+        notification_lease_seconds=max(11, _int_env("LEADHUB_NOTIFICATION_LEASE_SECONDS", 120)),
     )

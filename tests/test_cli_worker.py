@@ -24,8 +24,26 @@ def test_worker_subcommand_runs_the_huey_consumer(monkeypatch):
     monkeypatch.setattr(tasks, "run_worker", lambda **kwargs: calls.append(kwargs))
     from leadhub.cli import main
     assert main(["worker", "--workers", "3"]) == 0
-    assert calls == [{"workers": 3}]
+    assert main(["worker", "--shutdown-timeout", "5"]) == 0
+    assert calls == [{"workers": 3, "shutdown_timeout": 30.0}, {"workers": 2, "shutdown_timeout": 5.0}]
     assert build_parser().parse_args(["worker"]).workers == 2
+
+
+def test_worker_refuses_no_threads_with_a_clear_message(capsys):
+    from leadhub.cli import main
+    assert main(["worker", "--workers", "0"]) == 2
+    assert "--workers: Use at least one worker thread" in capsys.readouterr().err
+
+
+def _wait_for_status(session, status, worker, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        session.expire_all()
+        statuses = session.exec(select(Notification.status)).all()
+        if all(s == status for s in statuses) or time.monotonic() > deadline or worker.poll() is not None:
+            return statuses
+        session.rollback()
+        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -64,8 +82,8 @@ def test_a_worker_process_delivers_lead_acquired_and_stops_on_ctrl_c(session, en
             time.sleep(0.1)
         assert [r.body["text"].splitlines()[0] for r in chat_server.requests] == [
             "🎉 New deal: Via the worker — 12,500.00 EUR"]
-        session.expire_all()
-        assert session.exec(select(Notification.status)).all() == ["delivered"]
+        # The chat server counts the request on arrival; the outcome is written after its answer.
+        assert _wait_for_status(session, "delivered", worker) == ["delivered"]
     finally:
         worker.send_signal(signal.SIGINT)
         try:

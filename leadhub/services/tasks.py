@@ -4,7 +4,10 @@ delivering notifications, and a once-a-minute sweep that is the safety net after
 The queue lives in `<data dir>/huey.db` (SqliteHuey), or in Redis when LEADHUB_REDIS_URL is
 set. Start a worker with `run_worker()` (e.g. from the CLI) or with Huey's own command:
 
-    huey_consumer leadhub.services.tasks.huey -k thread -w 2
+    huey_consumer leadhub.services.tasks.huey -k thread -w 2   (no heartbeat, SIGTERM abrupt)
+
+Several workers may run at once (with Redis, on several machines): a notification is sent
+only by the worker whose atomic claim succeeded, so scaling out never sends twice.
 
 The web app only enqueues (through `events.after_commit`); if it cannot, or a worker dies
 mid-task, the sweep finds the stored events and notifications and finishes the job.
@@ -14,13 +17,15 @@ Tests may set `huey.immediate = True` to run tasks inline.
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Iterable
 from datetime import datetime
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
 
 from leadhub.config import Settings, get_settings
-from leadhub.services import events, notifications
+from leadhub.services import events, health, notifications
 from leadhub.services.notifications import NotificationStatus
 
 log = logging.getLogger(__name__)
@@ -83,10 +88,68 @@ def enqueue_after_commit(*, event_ids: Iterable[int], notification_ids: Iterable
         deliver_notification(notification_id)
 
 
-def run_worker(*, workers: int = 2) -> None:
-    """Run the consumer in this process (blocking): worker threads plus the periodic sweep."""
+SHUTDOWN_TIMEOUT_SECONDS = 30.0  # above the notifiers' HTTP timeout: a send in flight finishes
+
+
+class LeadHubConsumer(Consumer):
+    """Huey's consumer, plus what running several of them needs:
+
+    - SIGTERM (what systemd, Docker and `make prod` send) and SIGINT (Ctrl-C) both stop
+      gracefully: no new task is taken, tasks in progress finish (a notification being sent
+      gets its outcome recorded), queued and scheduled tasks stay in the queue for the next
+      worker. After `shutdown_timeout` or a second signal, the worker stops at once; a claimed
+      notification then keeps its lease until it runs out, and the sweep delivers it once.
+    - A heartbeat (services/health.py) from Huey's own health-check loop, removed on a
+      clean stop, so the app can report live workers.
+    - One sweep at start, so work stranded by a crashed worker is picked up on restart
+      without waiting for the minute's periodic sweep.
+    """
+
+    def __init__(self, huey: Huey, *, workers: int, shutdown_timeout: float) -> None:
+        super().__init__(huey, workers=workers, worker_type="thread", periodic=True,
+                         check_worker_health=True, health_check_interval=health.HEARTBEAT_SECONDS,
+                         shutdown_timeout=shutdown_timeout)
+        self._signal_actions[signal.SIGTERM] = (False, True)   # restart=False, graceful=True
+        self._signal_actions[signal.SIGINT] = (False, True)
+        self.heartbeat = health.HeartbeatRecorder(threads=workers, queue=type(huey).__name__)
+
+    def _beat(self) -> None:
+        try:
+            self.heartbeat.beat()
+        except Exception:  # noqa: BLE001 - Redis or the disk may be down for a moment
+            log.warning("Could not record the worker heartbeat", exc_info=True)
+
+    def start(self) -> None:
+        super().start()
+        self._beat()
+        try:
+            swept = sweep()
+        except Exception:  # noqa: BLE001 - the periodic sweep tries again within a minute
+            log.warning("The start-up sweep failed; the periodic sweep will retry", exc_info=True)
+        else:
+            if swept:
+                log.info("Start-up sweep queued %s notification(s)", len(swept))
+
+    def check_worker_health(self) -> bool:
+        healthy = super().check_worker_health()
+        self._beat()
+        return healthy
+
+    def run(self) -> None:
+        try:
+            super().run()
+        finally:
+            try:
+                self.heartbeat.clear()
+            except Exception:  # noqa: BLE001 - it expires by itself
+                log.warning("Could not remove the worker heartbeat", exc_info=True)
+
+
+def run_worker(*, workers: int = 2, shutdown_timeout: float = SHUTDOWN_TIMEOUT_SECONDS) -> None:
+    """Run the consumer in this process (blocking): worker threads plus the periodic sweep.
+    Any number of these may run at once, on one machine or several (with Redis)."""
     log.info("Starting LeadHub worker with %s threads on %s", workers, type(huey).__name__)
-    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    LeadHubConsumer(huey, workers=workers, shutdown_timeout=shutdown_timeout).run()
 
 from leadhub.services import emails, predictive, scoring, workflows  # noqa: E402,F401  (their tasks and event handlers)
 from leadhub.services import webhooks  # noqa: E402,F401  (outgoing webhook handlers)

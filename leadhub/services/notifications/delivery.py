@@ -25,6 +25,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from leadhub.config import get_settings
 from leadhub.services import crypto
 from leadhub.services.db import get_engine
 from leadhub.services.errors import IntegrationError
@@ -86,10 +87,13 @@ def notify_lead_acquired(session: Session, event: DomainEvent) -> None:
 # --- Claim, send, record ------------------------------------------------------------------
 
 def claim(notification_id: int, *, engine: Engine | None = None, now: datetime | None = None,
-          lease_seconds: float = LEASE_SECONDS) -> Claim | None:
+          lease_seconds: float | None = None) -> Claim | None:
     """Take the notification for one attempt, or None when it is not due, done, or leased
-    by another worker. Atomic on SQLite and PostgreSQL alike (a single conditional UPDATE)."""
+    by another worker. Atomic on SQLite and PostgreSQL alike (a single conditional UPDATE).
+    The lease defaults to LEADHUB_NOTIFICATION_LEASE_SECONDS (LEASE_SECONDS)."""
     now = now or utcnow()
+    if lease_seconds is None:
+        lease_seconds = get_settings().notification_lease_seconds
     lease_until = now + timedelta(seconds=lease_seconds)
     with Session(engine or get_engine()) as session:
         result = session.exec(
