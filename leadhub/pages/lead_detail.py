@@ -165,8 +165,31 @@ def details() -> rx.Component:
         rx.cond(D.custom_values.length() > 0, rx.card(rx.vstack(
             rx.text(t("Custom fields"), weight="bold", size="3"),
             field_grid(D.custom_values), spacing="3"), width="100%", id="custom-values")),
+        source_details_card(),
         spacing="3", width="100%",
     )
+
+
+def source_details_card() -> rx.Component:
+    """UTM parameters, referrer and page of the lead's web-form submissions, newest first."""
+    def visit(v: rx.Var) -> rx.Component:
+        return rx.vstack(
+            rx.hstack(rx.icon("globe", size=14), rx.text(v["form"], size="2", weight="medium"),
+                      rx.text(v["when"], size="1", color_scheme="gray"), spacing="2", align="center", wrap="wrap"),
+            rx.grid(rx.foreach(D.source_rows, lambda r: rx.cond(r[0] == v["id"], rx.fragment(
+                rx.text(r[1], size="1", color_scheme="gray"),
+                rx.cond(r[3] != "",
+                        rx.link(r[2], href=r[3], is_external=True, size="2", rel="noopener noreferrer nofollow",
+                                style={"overflowWrap": "anywhere"}),
+                        rx.text(r[2], size="2", style={"overflowWrap": "anywhere"}, class_name="source-value")),
+            )))), columns="minmax(7em, auto) 1fr", spacing="1", width="100%", align="baseline"),
+            spacing="1", width="100%", class_name="source-visit",
+        )
+
+    return rx.cond(D.source_visits.length() > 0, rx.card(rx.vstack(
+        rx.text(t("Source details"), weight="bold", size="3"),
+        rx.foreach(D.source_visits, visit),
+        spacing="3", width="100%"), width="100%", id="source-details"))
 
 
 def card_for_group(group: rx.Var) -> rx.Component:

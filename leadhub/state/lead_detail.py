@@ -21,6 +21,7 @@ from leadhub.services import (
     leads,
     merge,
     notes,
+    source_details,
     timeline,
 )
 from leadhub.services.db import session_scope
@@ -47,6 +48,8 @@ LABELS = {
     "description": "Description",
 }
 TRANSLATED_VALUES = {"status", "rating", "need", "interest"}
+UTM_LABELS = {"utm_source": "UTM source", "utm_medium": "UTM medium", "utm_campaign": "UTM campaign",
+              "utm_term": "UTM term", "utm_content": "UTM content"}
 
 
 class LeadDetailState(LeadFormMixin, SessionState):
@@ -56,6 +59,8 @@ class LeadDetailState(LeadFormMixin, SessionState):
     groups: list[dict[str, str]] = []
     group_fields: dict[str, list[list[str]]] = {}
     custom_values: list[list[str]] = []
+    source_visits: list[dict[str, str]] = []
+    source_rows: list[list[str]] = []        # [visit id, label, value, link ('' = plain text)]
 
     timeline: list[dict[str, str]] = []
     timeline_total: int = 0
@@ -157,10 +162,26 @@ class LeadDetailState(LeadFormMixin, SessionState):
         self.campaign_rows = [{"id": str(c.id), "name": c.name, "added": local_time(added, tz, "%Y-%m-%d")}
                               for c, added in campaigns.campaigns_of_lead(session=session, ctx=ctx,
                                                                           lead_id=self.record_id)]
+        self._load_sources(session, ctx)
         self.document_rows = [{
             "id": str(d.id), "filename": d.filename, "size": documents.human_size(d.size_bytes),
             "uploaded": local_time(d.created_at, tz), "by": by or "",
         } for d, by in documents.list_documents(session=session, ctx=ctx, lead_id=self.record_id)]
+
+    def _load_sources(self, session, ctx) -> None:
+        """UTM parameters, referrer and page of the lead's web-form submissions (untrusted text:
+        React escapes it, and only http(s) addresses become links)."""
+        visits = source_details.lead_source_visits(session=session, ctx=ctx, lead_id=self.record_id, limit=3)
+        self.source_visits = [{"id": str(v.submission_id), "form": v.form_name,
+                               "when": local_time(v.submitted_at, self.team_timezone)} for v in visits]
+        rows: list[list[str]] = []
+        for v in visits:
+            for key, value in v.utm.items():
+                rows.append([str(v.submission_id), self.tr(UTM_LABELS[key]), value, ""])
+            for label, url in (("Page URL", v.page_url), ("Referrer", v.referrer)):
+                if url:
+                    rows.append([str(v.submission_id), self.tr(label), url, source_details.safe_link(url)])
+        self.source_rows = rows
 
     def _load_timeline(self, session, ctx) -> None:
         page = timeline.lead_timeline(session=session, ctx=ctx, lead_id=self.record_id,

@@ -1,5 +1,6 @@
 """The lead page edits an activity through the service: the dialog starts with the stored values
-(due time in the team's zone), errors land under the fields, and the timeline says what changed."""
+(due time in the team's zone), errors land under the fields, and the timeline says what changed.
+It also shows where a web-form lead came from (UTM, referrer, page), links only for http(s)."""
 
 from __future__ import annotations
 
@@ -68,3 +69,23 @@ def test_another_teams_member_cannot_edit_by_a_forged_event(app_database, sessio
     state.save_activity({"subject": "spy"})
     session.expire_all()
     assert activities.get_activity(session=session, ctx=team_a.rep_ctx, activity_id=act.id).subject == "Secret"
+
+
+def test_source_details_of_a_web_form_lead(app_database, session, team_a):
+    from leadhub.services import forms
+    from tests.services.test_forms import make_form, published
+
+    pub = published(session, make_form(session, team_a))
+    outcome = forms.submit(session=session, form=pub, values={"last_name": "Peña", "email": "ana@acme.es"},
+                           visit=forms.Visit(utm={"utm_source": "<b>news</b>", "utm_campaign": "otoño"},
+                                             referrer="https://t.co/x", page_url="javascript:alert(1)"))
+    session.commit()
+    state = _detail(session, team_a.rep.email, "rep-pass-1", outcome.lead_id)
+    assert [v["form"] for v in state.source_visits] == ["Contact us"]
+    sid = state.source_visits[0]["id"]
+    assert state.source_rows == [
+        [sid, "UTM source", "<b>news</b>", ""], [sid, "UTM campaign", "otoño", ""],
+        [sid, "Page URL", "javascript:alert(1)", ""], [sid, "Referrer", "https://t.co/x", "https://t.co/x"]]
+    plain = leads.create_lead(session=session, ctx=team_a.rep_ctx, data={"last_name": "Manual"})
+    session.commit()
+    assert _detail(session, team_a.rep.email, "rep-pass-1", plain.id).source_visits == []
