@@ -176,13 +176,16 @@ def source_details_card() -> rx.Component:
         return rx.vstack(
             rx.hstack(rx.icon("globe", size=14), rx.text(v["form"], size="2", weight="medium"),
                       rx.text(v["when"], size="1", color_scheme="gray"), spacing="2", align="center", wrap="wrap"),
-            rx.grid(rx.foreach(D.source_rows, lambda r: rx.cond(r[0] == v["id"], rx.fragment(
-                rx.text(r[1], size="1", color_scheme="gray"),
-                rx.cond(r[3] != "",
-                        rx.link(r[2], href=r[3], is_external=True, size="2", rel="noopener noreferrer nofollow",
-                                style={"overflowWrap": "anywhere"}),
-                        rx.text(r[2], size="2", style={"overflowWrap": "anywhere"}, class_name="source-value")),
-            )))), columns="minmax(7em, auto) 1fr", spacing="1", width="100%", align="baseline"),
+            rx.grid(
+                rx.foreach(D.source_rows, lambda r: rx.cond(r[0] == v["id"], rx.fragment(
+                    rx.text(r[1], size="1", color_scheme="gray"),
+                    rx.cond(r[3] != "",
+                            rx.link(r[2], href=r[3], is_external=True, size="2", rel="noopener noreferrer nofollow",
+                                    style={"overflowWrap": "anywhere"}, class_name="source-value"),
+                            rx.text(r[2], size="2", style={"overflowWrap": "anywhere"}, class_name="source-value")),
+                ))),
+                columns="minmax(7em, auto) 1fr", spacing="1", width="100%", align="baseline",
+            ),
             spacing="1", width="100%", class_name="source-visit",
         )
 
