@@ -4,7 +4,8 @@ Every change to a team's leads bumps `team_signal.version` in the same transacti
 change. Open boards compare that number with the one they last showed: the database, not a
 process's memory, is what they trust, so the signal survives restarts and several workers.
 After the transaction commits, the new version is handed to the listeners registered with
-`subscribe` (the web app pushes it to open browsers); a rolled-back change tells no one.
+`subscribe`, first of all `live.after_commit`, which carries it to open browsers from any
+process (the web app, the worker, the CLI); a rolled-back change tells no one.
 """
 
 from __future__ import annotations
@@ -94,3 +95,10 @@ def _after_commit(session: Session) -> None:
 @sa_event.listens_for(OrmSession, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+
+
+# Every process tells open boards: the web app pushes to them itself, the worker and the CLI
+# announce to the web app (leadhub.services.live).
+from leadhub.services import live  # noqa: E402
+
+subscribe(live.after_commit)

@@ -19,7 +19,8 @@ from typing import Any
 
 import reflex as rx
 
-from leadhub.services import board, leads, team_signal
+from leadhub.config import get_settings
+from leadhub.services import board, leads, live, segments, team_signal
 from leadhub.services.board import BoardFilter
 from leadhub.services.db import session_scope
 from leadhub.services.display import money
@@ -36,7 +37,7 @@ ANY = "all"
 ROUTE = "/board"
 PAGE = board.PAGE_SIZE          # cards fetched per step while scrolling
 WINDOW = 2 * board.PAGE_SIZE    # most cards a column keeps on screen
-FILTERS = ("owner_filter", "rating_filter", "source_filter", "campaign_filter")
+FILTERS = ("owner_filter", "rating_filter", "source_filter", "campaign_filter", "segment_filter")
 
 
 class TeamLive(rx.SharedState):
@@ -131,11 +132,13 @@ class BoardState(SessionState):
     rating_filter: str = ANY
     source_filter: str = ANY
     campaign_filter: str = ANY
+    segment_filter: str = ANY
     search: str = ""
     # status -> [offset, limit] of the cards on screen
     windows: dict[str, list[int]] = {}
     owners: list[list[str]] = []
     campaigns: list[list[str]] = []
+    segment_choices: list[list[str]] = []
     ready: bool = False
     refresh_count: int = 0
     announcement: str = ""
@@ -153,6 +156,7 @@ class BoardState(SessionState):
         return BoardFilter(owner_id=owner, rating=pick(self.rating_filter),
                            lead_source=pick(self.source_filter),
                            campaign_id=_as_int(pick(self.campaign_filter)),
+                           segment_id=_as_int(pick(self.segment_filter)),
                            search=self.search[:200])
 
     def _windows(self) -> dict[str, tuple[int, int]]:
@@ -192,13 +196,17 @@ class BoardState(SessionState):
                                leads.team_owners(session=session, ctx=ctx)]
                 self.campaigns = [[str(cid), name] for cid, name in
                                   board.team_campaigns(session=session, ctx=ctx)]
+                self.segment_choices = [[str(s.id), s.name] for s in
+                                 segments.list_segments(session=session, ctx=ctx, entity="lead")]
                 version = team_signal.current(session=session, team_id=ctx.team_id)
         except NotAuthenticated:
             return rx.redirect("/login")
-        live = await self.get_state(TeamLive)
-        live = await live._link_to(f"team-{ctx.team_id}")
-        if live.version < version:
-            live.version = version
+        shared = await self.get_state(TeamLive)
+        shared = await shared._link_to(f"team-{ctx.team_id}")
+        if shared.version < version:
+            shared.version = version
+        if self.segment_filter not in {ANY, *(sid for sid, _ in self.segment_choices)}:
+            self.segment_filter = ANY  # deleted or no longer shared since it was picked
         self.windows = {}
         self.ready = True
         self.refresh_count += 1
@@ -207,9 +215,23 @@ class BoardState(SessionState):
 
     @rx.event
     def set_filter(self, name: str, value: str):
-        if name in FILTERS and isinstance(value, str):
-            setattr(self, name, value[:40])
-            self.windows = {}
+        if name not in FILTERS or not isinstance(value, str):
+            return
+        if name == "segment_filter" and value != ANY:
+            try:
+                with session_scope() as session:
+                    segment_id = _as_int(value)
+                    if segment_id is None:
+                        return
+                    board.with_segment(session=session, ctx=self._ctx(),
+                                       flt=BoardFilter(segment_id=segment_id))
+            except NotAuthenticated:
+                return rx.redirect("/login")
+            except LeadHubError as exc:
+                self.segment_filter = ANY
+                return rx.toast.error(self.tr(exc.message))
+        setattr(self, name, value[:40])
+        self.windows = {}
 
     @rx.event
     def set_search(self, value: str):
@@ -300,9 +322,9 @@ class BoardState(SessionState):
             name=name, status=self.tr(result.to_status))
 
     async def _publish(self, version: int) -> None:
-        live = await self.get_state(TeamLive)
-        if live.version < version:
-            live.version = version
+        shared = await self.get_state(TeamLive)
+        if shared.version < version:
+            shared.version = version
         else:
             self.refresh_count += 1
 
@@ -339,24 +361,26 @@ _LOOP: asyncio.AbstractEventLoop | None = None
 _PENDING_PUSHES: set[asyncio.Task] = set()
 
 
-async def push_team_version(team_id: int, version: int) -> None:
-    """Raise the team's shared version to `version`: every linked board re-reads."""
+async def push_team_version(team_id: int, version: int, app: Any = None) -> None:
+    """Raise the team's shared version to `version`: every linked board re-reads (with Redis,
+    also those connected to other app workers: Reflex relays the update to them)."""
     from reflex.istate.manager.token import BaseStateToken
     from reflex_base.registry import RegistrationContext
 
     try:
-        app = RegistrationContext.get().app
+        app = app or RegistrationContext.get().app
         async with app.modify_state(BaseStateToken(ident=f"team-{team_id}", cls=TeamLive)) as root:
-            live = await root.get_state(TeamLive)
-            if live.version < version:
-                live.version = version
+            live_state = await root.get_state(TeamLive)
+            if live_state.version < version:
+                live_state.version = version
     except Exception:  # noqa: BLE001 - boards still catch up on their next event
         log.warning("could not push team %s version %s to open boards", team_id, version,
                     exc_info=True)
 
 
 def _on_team_change(team_id: int, version: int) -> None:
-    """team_signal listener: a committed change (leads list, API…) reaches open boards."""
+    """A change committed in this process (a board, the leads list, the API…) reaches open
+    boards."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
@@ -369,4 +393,38 @@ def _on_team_change(team_id: int, version: int) -> None:
         asyncio.run_coroutine_threadsafe(push_team_version(team_id, version), _LOOP)
 
 
-team_signal.subscribe(_on_team_change)
+live.deliver_here(_on_team_change)
+
+
+async def listen_for_announcements(app: Any) -> None:
+    """Lifespan task of each app worker, with Redis only: push what the worker and the CLI
+    announce on the database's channel (leadhub.services.live). Without Redis they POST to
+    the app instead (leadhub.api.live), so there is nothing to listen to."""
+    global _LOOP
+    _LOOP = asyncio.get_running_loop()
+    url = get_settings().redis_url
+    if not url:
+        return
+    import redis.asyncio as aioredis
+
+    delay = 0.5
+    while True:  # reconnects after Redis restarts; listening itself blocks, it never polls
+        client = aioredis.Redis.from_url(url)
+        try:
+            async with client.pubsub() as pubsub:
+                await pubsub.subscribe(live.channel())
+                delay = 0.5
+                async for message in pubsub.listen():
+                    if message.get("type") != "message":
+                        continue
+                    decoded = live.decode(message["data"])
+                    if decoded is not None:
+                        await push_team_version(*decoded, app=app)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Redis went away: try again shortly
+            log.warning("team signal subscriber lost Redis (%s); retrying in %.1f s", exc, delay)
+        finally:
+            await client.aclose()
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 10.0)
