@@ -3,6 +3,7 @@
 import reflex as rx
 
 from leadhub.api import api
+from leadhub.api import live as live_routes
 from leadhub.api.public_cors import PublicFormsApp
 from leadhub.pages.auth import login_page, signup_page
 from leadhub.pages.board import board_page
@@ -20,7 +21,7 @@ from leadhub.pages.placeholder import coming_soon
 from leadhub.pages.settings import settings_page
 from leadhub.pages.nurturing import register_nurturing_pages
 from leadhub.state.auth_pages import LoginState
-from leadhub.state.board import BoardState
+from leadhub.state.board import BoardState, listen_for_announcements
 from leadhub.state.forms import FormsState
 from leadhub.state.imports import ImportState
 from leadhub.state.deals import DealsState
@@ -44,8 +45,13 @@ def index() -> rx.Component:
     return rx.center(rx.spinner(), height="100vh")
 
 
+# Changes committed by the worker and the CLI reach open boards: a signed POST without Redis,
+# one Redis subscriber per app worker with it (leadhub.services.live).
+api.include_router(live_routes.router)
+
 app = PublicFormsApp(head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
              api_transformer=api)
+app.register_lifespan_task(listen_for_announcements)
 app.add_page(index, route="/", on_load=[SessionState.require_login, rx.redirect("/leads")],
              title="LeadHub")
 app.add_page(login_page, route="/login", on_load=LoginState.redirect_if_signed_in,
