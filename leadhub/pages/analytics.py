@@ -10,6 +10,7 @@ from leadhub.components.charts import chart
 from leadhub.components.i18n import t
 from leadhub.components.layout import app_shell, page_title
 from leadhub.state.analytics import DashboardState
+from leadhub.state.session import SessionState
 
 TABS = [("Dashboard", "/analytics", "layout-dashboard"), ("Reports", "/analytics/reports", "table"),
         ("Channel costs", "/analytics/costs", "wallet")]
@@ -222,4 +223,6 @@ def analytics_page() -> rx.Component:
         rx.cond(DashboardState.loaded, dashboard_body(),
                 rx.center(rx.spinner(size="3"), padding="4em", width="100%")),
         drill_dialog(),
+        # remounted whenever the language changes: the charts are drawn again in it
+        rx.fragment(key=SessionState.lang, on_mount=DashboardState.relabel),
     )

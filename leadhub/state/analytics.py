@@ -10,6 +10,7 @@ from typing import Any
 import reflex as rx
 
 from leadhub.components import charts
+from leadhub.services import segments
 from leadhub.services.analytics import drilldown, metrics
 from leadhub.services.analytics.filters import DEFAULT_PRESET, GRAINS, PRESETS, make_filter, team_members
 from leadhub.services.db import session_scope
@@ -17,7 +18,7 @@ from leadhub.services.display import local_time, money
 from leadhub.services.errors import ValidationFailed
 from leadhub.services.models import CallOutcome, Campaign, Deal, LEAD_SOURCES, OutreachType, Team
 from leadhub.services.outreach import CHANNELS, TYPE_LABELS
-from leadhub.state.session import SessionState, handles_errors
+from leadhub.state.session import NONE, SessionState, handles_errors
 from sqlmodel import select
 
 DRILL_PAGE_SIZE = 15
@@ -58,6 +59,8 @@ class AnalyticsFilterState(SessionState):
     sel_sources: list[str] = []
     sel_campaigns: list[str] = []
     currency: str = ""
+    segment: str = NONE            # a lead segment's id, or NONE
+    segment_options: list[list[str]] = []
     range_text: str = ""
     member_options: list[list[str]] = []
     campaign_options: list[list[str]] = []
@@ -67,7 +70,10 @@ class AnalyticsFilterState(SessionState):
     @rx.var
     def filter_count(self) -> int:
         return (len(self.sel_users) + len(self.sel_types) + len(self.sel_channels) + len(self.sel_sources)
-                + len(self.sel_campaigns))
+                + len(self.sel_campaigns) + (self.segment != NONE))
+
+    def _segment_id(self) -> int | None:
+        return None if self.segment in ("", NONE) else int(self.segment)
 
     def _filter(self, session, ctx):
         team = session.get(Team, ctx.team_id)
@@ -77,7 +83,7 @@ class AnalyticsFilterState(SessionState):
                 grain=self.grain, currency=self.currency,
                 user_ids=tuple(int(u) for u in self.sel_users), types=tuple(int(t) for t in self.sel_types),
                 channels=tuple(self.sel_channels), lead_sources=tuple(self.sel_sources),
-                campaign_ids=tuple(int(c) for c in self.sel_campaigns))
+                campaign_ids=tuple(int(c) for c in self.sel_campaigns), segment_id=self._segment_id())
         except ValidationFailed as exc:
             self.filter_errors = {k: self.tr(v) for k, v in exc.field_errors.items()}
             raise
@@ -89,6 +95,10 @@ class AnalyticsFilterState(SessionState):
         return flt
 
     def _load_options(self, session, ctx) -> None:
+        self.segment_options = [[str(s.id), s.name] for s in
+                                segments.list_segments(session=session, ctx=ctx, entity="lead")]
+        if self.segment != NONE and self.segment not in {o[0] for o in self.segment_options}:
+            self.segment = NONE        # deleted or no longer shared
         if self.member_options and self.currency_options:
             return
         self.member_options = [[str(uid), name] for uid, name in team_members(session=session, ctx=ctx)]
@@ -117,6 +127,11 @@ class AnalyticsFilterState(SessionState):
             self.currency = value
 
     @rx.event
+    def set_segment(self, value: str):
+        if value == NONE or value in {o[0] for o in self.segment_options}:
+            self.segment = value
+
+    @rx.event
     def set_custom_range(self, form: dict[str, Any]):
         self.preset = "custom"
         self.date_from, self.date_to = str(form.get("date_from", "")), str(form.get("date_to", ""))
@@ -132,7 +147,7 @@ class AnalyticsFilterState(SessionState):
     def clear_filters(self):
         for name in CHOICE_LISTS:
             setattr(self, name, [])
-        self.preset, self.filter_errors = DEFAULT_PRESET, {}
+        self.preset, self.filter_errors, self.segment = DEFAULT_PRESET, {}, NONE
 
 
 class DashboardState(AnalyticsFilterState):
@@ -151,6 +166,7 @@ class DashboardState(AnalyticsFilterState):
     form_rows: list[dict[str, str]] = []
     loaded: bool = False
     load_ms: int = 0
+    _figures_lang: str = ""
     _drills: dict[str, dict] = {}
 
     drill_open: bool = False
@@ -171,8 +187,17 @@ class DashboardState(AnalyticsFilterState):
             flt = self._filter(session, ctx)
             result = metrics.dashboard(session=session, ctx=ctx, flt=flt)
         self._show(result)
+        self._figures_lang = self.lang
         self.loaded = True
         self.load_ms = int((datetime.now() - started).total_seconds() * 1000)
+
+    @rx.event
+    @handles_errors
+    def relabel(self):
+        """The language changed (the page remounts a keyed marker): draw the charts again in
+        it. Titles, axes, legends and tables are built in the user's language on the server."""
+        if self.loaded and self._figures_lang != self.lang:
+            return DashboardState.load
 
     @rx.event
     def set_rates_by(self, value: str | list[str]):

@@ -68,7 +68,8 @@ class ReportsState(AnalyticsFilterState):
             filters={"preset": self.preset, "date_from": self.date_from, "date_to": self.date_to,
                      "user_ids": [int(u) for u in self.sel_users], "types": [int(x) for x in self.sel_types],
                      "channels": list(self.sel_channels), "lead_sources": list(self.sel_sources),
-                     "campaign_ids": [int(c) for c in self.sel_campaigns], "currency": self.currency})
+                     "campaign_ids": [int(c) for c in self.sel_campaigns], "currency": self.currency,
+                     "segment_id": self._segment_id()})
 
     def _load_fields(self, session, ctx) -> None:
         catalogue = reports.fields_for(session=session, ctx=ctx, obj=self.r_object)
@@ -188,6 +189,7 @@ class ReportsState(AnalyticsFilterState):
         self.sel_channels = list(saved.get("channels") or [])
         self.sel_sources = list(saved.get("lead_sources") or [])
         self.sel_campaigns = [str(c) for c in saved.get("campaign_ids") or []]
+        self.segment = str(saved.get("segment_id") or NONE)
         self.currency = saved.get("currency") or self.currency
         return ReportsState.reload_fields
 

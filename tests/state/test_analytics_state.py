@@ -64,6 +64,35 @@ def test_a_rep_sees_own_numbers_and_cannot_ask_for_another_reps(app_database, se
     assert state.figures == {} and "toast" in repr(result).lower()
 
 
+def test_segment_picker_narrows_every_chart_and_a_new_language_redraws_them(app_database, session, team_a,
+                                                                           known):
+    from leadhub.services import segments
+
+    segment = segments.create_segment(session=session, ctx=team_a.manager_ctx, data={
+        "name": "Formularios web", "entity": "lead",
+        "conditions": [{"field": "lead_source", "operator": "equals", "value": "Web Form"}]})
+    session.commit()
+    state = make_state(DashboardState, _login(session, team_a.manager.email, "manager-pass-1"))
+    _on_known_range(state)
+    state.load()
+    assert state.segment_options == [[str(segment.id), "Formularios web"]]
+    state.set_segment(str(segment.id))
+    state.load()
+    assert sum(sum(t["y"]) for t in state.figures["volume_type"]["data"]) == 2      # o7 and o8
+    assert {k["key"]: k["value"] for k in state.kpis}["new_leads"] == "2" and state.filter_count == 1
+    state.set_segment("999999")                                                     # forged: ignored
+    assert state.segment == str(segment.id)
+    english = {t["name"] for t in state.figures["volume_type"]["data"]}
+    assert state.relabel() is None                                                  # same language
+    state.lang = "es"
+    assert state.relabel() is not None                                              # reloads
+    state.load()
+    spanish = {t["name"] for t in state.figures["volume_type"]["data"]}
+    assert "Platform" in english and "Platform" not in spanish and "Llamada" in spanish
+    state.clear_filters()
+    assert state.segment == "none" and state.filter_count == 0
+
+
 def test_signed_out_browser_is_sent_to_login(app_database, session, team_a, known):
     state = make_state(DashboardState, "forged")
     assert "redirect" in repr(state.load()).lower() and state.figures == {}

@@ -195,7 +195,8 @@ def filter_from(*, session: Session, ctx: TeamContext, raw: dict) -> AnalyticsFi
                ("user_ids", "types", "channels", "lead_sources", "campaign_ids")}
     return flt_mod.make_filter(team=team, preset=raw.get("preset") or flt_mod.DEFAULT_PRESET,
                                date_from=raw.get("date_from"), date_to=raw.get("date_to"),
-                               currency=raw.get("currency") or "", **choices)
+                               currency=raw.get("currency") or "", segment_id=raw.get("segment_id"),
+                               **choices)
 
 
 # --- Running ------------------------------------------------------------------------------------
