@@ -1,5 +1,5 @@
 """The analytics filter bar: date range (presets or custom), grain, reps, outreach types and
-channels, lead sources, campaigns and currency. Every change runs the page's own reload."""
+channels, lead sources, campaigns, a lead segment and currency. Every change runs the page's own reload."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import reflex as rx
 from leadhub.components.i18n import t
 from leadhub.services.models import LEAD_SOURCES
 from leadhub.state.analytics import ALL_CHANNELS, AnalyticsFilterState, type_options
+from leadhub.state.session import NONE
 
 PRESET_LABELS = [("today", "Today"), ("last_7_days", "Last 7 days"), ("last_30_days", "Last 30 days"),
                  ("this_month", "This month"), ("last_month", "Last month"), ("this_quarter", "This quarter"),
@@ -38,6 +39,21 @@ def multi_select(label: str, name: str, options: list[tuple[str, str]] | rx.Var,
             rx.icon("chevron-down", size=14), variant="surface", color_scheme="gray", size="2",
             id=f"filter-{name}")),
         rx.popover.content(body, max_height="22em", overflow_y="auto", min_width="14em"),
+    )
+
+
+def segment_select(reload: Any) -> rx.Component:
+    """One saved lead segment (services/segments.py) that every chart follows."""
+    return rx.select.root(
+        rx.select.trigger(id="filter-segment", aria_label="Segment", placeholder=t("All leads")),
+        rx.select.content(
+            rx.select.item(t("All leads"), value=NONE),
+            rx.foreach(AnalyticsFilterState.segment_options,
+                       lambda o: rx.select.item(o[1], value=o[0], data_segment=o[0])),
+        ),
+        value=AnalyticsFilterState.segment,
+        on_change=lambda v: [AnalyticsFilterState.set_segment(v), reload],
+        size="2",
     )
 
 
@@ -103,6 +119,8 @@ def filter_bar(reload: Any, *, grain: bool = True) -> rx.Component:
                          AnalyticsFilterState.sel_sources, reload),
             multi_select("Campaigns", "sel_campaigns", AnalyticsFilterState.campaign_options,
                          AnalyticsFilterState.sel_campaigns, reload),
+            rx.hstack(rx.icon("users", size=14, color="var(--gray-11)"), rx.text(t("Segment"), size="2"),
+                      segment_select(reload), align="center", spacing="1"),
             rx.cond(AnalyticsFilterState.filter_count > 0,
                     rx.button(rx.icon("x", size=14), t("Clear filters"), variant="ghost", size="2",
                               on_click=[AnalyticsFilterState.clear_filters, reload], id="filter-clear")),

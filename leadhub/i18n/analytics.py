@@ -175,4 +175,6 @@ ES: dict[str, str] = {
     "Choose a month like 2026-03.": "Elige un mes como 2026-03.",
     "Enter what it cost, e.g. 250 or 1.250,50.": "Escribe lo que costó, p. ej. 250 o 1.250,50.",
     "No such cost in this team.": "Este coste no existe en el equipo.",
+    "Choose a segment of leads.": "Elige un segmento de prospectos.",
+    "Choose a segment from the list.": "Elige un segmento de la lista.",
 }
