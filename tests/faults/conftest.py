@@ -191,8 +191,10 @@ def process_env(*, database_url: str, data_dir: Path, redis_url: str | None = No
     """The environment of an app or worker process: only LeadHub settings of this test."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("LEADHUB_", "REFLEX_", "GRANIAN_"))}
+    from leadhub.config import get_settings
+    # The test process's key: secrets it stores (chat tokens) must decrypt in the workers.
     env.update(LEADHUB_DATABASE_URL=database_url, LEADHUB_DATA_DIR=str(data_dir),
-               LEADHUB_SECRET_KEY="faults-secret-key-not-for-production",
+               LEADHUB_SECRET_KEY=get_settings().secret_key,
                PYTHONPATH=str(REPO_ROOT), PYTHONUNBUFFERED="1")
     if redis_url:
         env["LEADHUB_REDIS_URL"] = redis_url
