@@ -16,7 +16,7 @@ from leadhub.config import get_settings
 from leadhub.services import events, tasks
 from leadhub.services.models import Notification
 from tests.services.fake_chat_servers import FakeChatServer
-from tests.services.notification_helpers import acquire, telegram_on
+from tests.services.notification_helpers import acquire, slack_on, telegram_on
 
 
 def test_worker_subcommand_runs_the_huey_consumer(monkeypatch):
@@ -93,3 +93,52 @@ def test_a_worker_process_delivers_lead_acquired_and_stops_on_ctrl_c(session, en
             output = worker.communicate()[0].decode(errors="replace")
     assert worker.returncode == 0, output
     assert "LeadHub worker: 1 threads" in output
+
+
+def test_sigterm_lets_the_send_in_flight_finish_and_leaves_queued_work_for_the_next_worker(
+        session, engine, team_a, chat_server, worker_env):
+    """What `make prod`, systemd or Docker do on stop: SIGTERM. The worker takes no new task,
+    finishes the notification it is sending (the chat service answers after 4 s) and records
+    the outcome; the other notification stays queued and unclaimed, and the next worker sends it."""
+    telegram_on(session, team_a, chat_server)
+    slack_on(session, team_a, chat_server)
+    chat_server.then_ok(delay=4.0)                   # the first send is slow
+    worker = subprocess.Popen([sys.executable, "-m", "leadhub.cli", "worker", "--workers", "1"],
+                              env=worker_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        with Session(engine) as request:
+            events.after_commit(request)
+            acquire(request, team_a, name="Parada limpia")
+        deadline = time.monotonic() + 90
+        while not chat_server.requests and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.05)
+        assert len(chat_server.requests) == 1
+        signalled = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        output = worker.communicate(timeout=30)[0].decode(errors="replace")
+        stopped_after = time.monotonic() - signalled
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate()
+    assert worker.returncode == 0, output
+    assert "Shutting down gracefully" in output and "All workers have stopped" in output
+    assert stopped_after > 2.5                       # it waited for the chat service's answer
+    assert len(chat_server.requests) == 1            # and took nothing new after SIGTERM
+    session.expire_all()
+    rows = session.exec(select(Notification).order_by(Notification.id)).all()
+    sent = [n for n in rows if n.status == "delivered"]
+    left = [n for n in rows if n.status != "delivered"]
+    assert len(sent) == 1 and sent[0].claimed_until is None and sent[0].attempts == 1
+    assert [(n.status, n.attempts, n.claimed_until) for n in left] == [("pending", 0, None)]
+
+    nxt = subprocess.Popen([sys.executable, "-m", "leadhub.cli", "worker", "--workers", "1"],
+                           env=worker_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert _wait_for_status(session, "delivered", nxt, timeout=90) == ["delivered", "delivered"]
+    finally:
+        nxt.send_signal(signal.SIGTERM)
+        nxt_output = nxt.communicate(timeout=30)[0].decode(errors="replace")
+    assert nxt.returncode == 0, nxt_output
+    assert len(chat_server.requests) == 2
+    assert {r.is_telegram for r in chat_server.requests} == {True, False}
