@@ -123,7 +123,8 @@ def test_an_app_that_is_down_costs_the_worker_little(settings_env, monkeypatch):
     get_settings.cache_clear()
     monkeypatch.setattr(live, "_local_pusher", None)
     started = time.monotonic()
-    assert live.announce(1, 1) is False
+    for version in range(20):  # an import commits many times
+        assert live.announce(1, version) is False
     assert time.monotonic() - started < 1.0
 
 
