@@ -6,10 +6,18 @@ Three signals, strongest first:
 - the same phone number in E.164 (phonenumbers), reading local numbers in the team's
   country, so "612 34 56 78", "0034 612 345 678" and "+34612345678" are one number; a
   lead's phone and mobile are both compared with both of the other's;
-- a similar name at a similar company (rapidfuzz), after folding accents and case and
-  dropping legal suffixes ("Peña S.L." = "pena"): names compare word-order-free, a missing
-  second surname or an initial ("J. Pérez") still matches; with no company on either side
-  only a near-identical full name counts.
+- a similar name at a similar company (rapidfuzz), after folding accents and case,
+  transliterating other scripts (anyascii: "Мухаммед" = "mukhammed") and dropping legal
+  suffixes ("Peña S.L." = "pena"): names compare word-order-free, a missing second surname
+  or an initial ("J. Pérez") still matches; with no company on either side only a
+  near-identical full name counts.
+
+Names spelled differently for one sound — transliterations and written-out umlauts,
+"Mohammed"/"Muhammad", "Yusuf"/"Youssef", "Müller"/"Mueller" — are the same word when their
+Double Metaphone codes (the `doublemetaphone` library) agree and so do their consonants and
+endings. Two words that are plainly different names are a veto, however alike the rest is:
+"María"/"Mario" and "Juan"/"Juana" (another final vowel), "Carmen"/"Carmelo" or
+"Lucía"/"Luisa" (two or more edits apart and not the same sound); a typo is one edit.
 
 `DuplicateIndex` is built once for a team (or a batch of candidates) and then answers one
 row at a time from dictionaries and C-speed fuzzy scoring, so a CSV import checks every row
@@ -26,9 +34,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from functools import lru_cache
+
 import numpy as np
 import phonenumbers
+from anyascii import anyascii
+from doublemetaphone import doublemetaphone
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
@@ -39,6 +52,7 @@ NAME_THRESHOLD = 90          # rapidfuzz score (0-100) for "the same person's na
 COMPANY_THRESHOLD = 88       # ... and for "the same company"
 NAME_ONLY_THRESHOLD = 97     # no company on either side: names must be nearly identical
 MAX_CANDIDATES = 2000        # per lookup in find_duplicates
+SAME_COMPANY_CANDIDATES = 300  # ... and leads at the probe's company, however their names are spelled
 PREFILTER = 70               # WRatio lower bound before the exact scorers (C-speed first pass)
 COMMON_COMPANY_WORD = 300    # team-wide scan: a word in more company names than this is too generic
 COMMON_WORD = 2000           # a company word in more leads than this is too generic to block on
@@ -82,8 +96,89 @@ def phone_key(raw: str | None, region: str = "US") -> str:
 
 
 def name_key(first: str | None, last: str | None) -> str:
-    """Folded full name, punctuation dropped: "  José-Luis  O'Neill" -> "jose luis o neill"."""
-    return " ".join(_NON_WORD.sub(" ", fold(f"{first or ''} {last or ''}")).split())
+    """Folded full name in Latin letters, punctuation dropped: "  José-Luis  O'Neill" ->
+    "jose luis o neill", "Straße" -> "strasse", "Мухаммед" -> "mukhammed"."""
+    text = fold(f"{first or ''} {last or ''}")
+    if not text.isascii():
+        text = anyascii(text).lower()
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+_VOWELS = set("aeiouy")
+_SILENT = set("aeiouyhw")
+
+
+@lru_cache(maxsize=100_000)
+def _sound(word: str) -> tuple[frozenset[str], str, str]:
+    """(Double Metaphone codes, consonant skeleton, ending) of a folded word. The skeleton is
+    the first letter (any vowel as "*") and the consonants after it, without h, w, y or a
+    doubled letter: "muhammad" and "mohamed" -> "mmd", "youssef" -> "ysf"."""
+    codes = frozenset(c for c in doublemetaphone(word) if c)
+    head = "*" if word[0] in _VOWELS else word[0]
+    tail = "".join(c for i, c in enumerate(word[1:], start=1) if c not in _SILENT and c != word[i - 1])
+    end = word[-1]
+    ending = "i" if end in "iy" else (end if end in _VOWELS else "consonant")
+    return codes, head + tail, ending
+
+
+def same_sounding(a: str, b: str) -> bool:
+    """Two spellings of one name: "mohammed"/"muhammad", "yusuf"/"youssef", "muller"/"mueller"
+    (not "maria"/"mario", "lucia"/"luisa", "smith"/"schmidt")."""
+    if a == b:
+        return True
+    if len(a) < 3 or len(b) < 3 or not a.isalpha() or not b.isalpha():
+        return False
+    codes_a, skeleton_a, end_a = _sound(a)
+    codes_b, skeleton_b, end_b = _sound(b)
+    return bool(codes_a & codes_b) and skeleton_a == skeleton_b and end_a == end_b
+
+
+def _respell(a: str, b: str) -> str:
+    """`a` with each word written as the word of `b` that sounds the same."""
+    b_words = b.split()
+    out = []
+    for word in a.split():
+        if word in b_words:
+            out.append(word)
+        else:
+            out.append(next((w for w in b_words if same_sounding(word, w)), word))
+    return " ".join(out)
+
+
+def _gendered(a: str, b: str) -> bool:
+    """"maria"/"mario", "juan"/"juana", "luis"/"luisa": one name's other-gender form."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) == len(a) + 1:
+        return b == a + "a" and a[-1] not in _VOWELS  # "garci" is "garcia" cut short
+    return len(a) == len(b) and a[:-1] == b[:-1] and {a[-1], b[-1]} == {"a", "o"}
+
+
+def _within(short: str, long: str) -> bool:
+    """`short` is `long` with letters left out."""
+    letters = iter(long)
+    return len(short) < len(long) and all(c in letters for c in short)
+
+
+def names_conflict(a: str, b: str) -> bool:
+    """True when a word of one name is plainly another name than its closest word in the other:
+    another gender's form, or two or more edits apart without sounding the same. A word
+    with nothing like it on the other side (a missing second surname) is no conflict."""
+    a_words, b_words = set(a.split()), set(b.split())
+    for word in a_words - b_words:
+        if len(word) < 3:
+            continue
+        close = [w for w in b_words - a_words if len(w) >= 3 and fuzz.ratio(word, w) >= 50]
+        if not close:
+            continue
+        nearest = max(close, key=lambda w: (fuzz.ratio(word, w), w))
+        if _gendered(word, nearest):
+            return True
+        if _within(word, nearest) or _within(nearest, word) or same_sounding(word, nearest):
+            continue  # letters left out ("ibrhm"), words run together ("walkeryusuf"), or one name two ways
+        if DamerauLevenshtein.distance(word, nearest) >= 2:
+            return True
+    return False
 
 
 def company_key(company: str | None) -> str:
@@ -119,11 +214,23 @@ def _expand_initials(a: str, b: str) -> str:
 
 
 def name_score(a: str, b: str) -> float:
-    """How alike two folded names are (0-100): word order, a missing word and initials forgiven."""
+    """How alike two folded names are (0-100): word order, a missing word, initials and other
+    spellings of one name forgiven; names with a plainly different word score below the
+    threshold."""
     if not a or not b:
         return 0.0
     if a == b:
         return 100.0
+    respelled = _respell(b, a)
+    if respelled == a:
+        return 99.0
+    score = _forgiving_score(a, respelled)
+    if score >= NAME_THRESHOLD and names_conflict(a, respelled):
+        return float(min(score, NAME_THRESHOLD - 1))
+    return score
+
+
+def _forgiving_score(a: str, b: str) -> float:
     score = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))  # "martinezhernandez" too
     if min(len(set(a.split())), len(set(b.split()))) >= 2:  # "martin martin" is one word
         score = max(score, fuzz.token_set_ratio(a, b))
@@ -189,10 +296,18 @@ class DuplicateIndex:
     no_company: set[int] = field(default_factory=set)
 
     @classmethod
-    def for_team(cls, *, session: Session, ctx: TeamContext) -> "DuplicateIndex":
-        """Every lead of the caller's team, read in one streamed query."""
+    def for_team(cls, *, session: Session, ctx: TeamContext, names: bool = True) -> "DuplicateIndex":
+        """Every lead of the caller's team, read in one streamed query. `names=False` indexes
+        e-mails and phones only (no fuzzy name matching; matches carry no name), for a caller
+        that matches on those alone, e.g. an import whose every row has one."""
         team = session.get(Team, ctx.team_id)
         index = cls(region=(team.country if team else "US") or "US")
+        if not names:
+            statement = (select(Lead.id, Lead.email, Lead.phone, Lead.mobile)
+                         .where(Lead.team_id == ctx.team_id).execution_options(yield_per=5000))
+            for lead_id, email, phone, mobile in session.exec(statement):
+                index.add(lead_id, None, None, None, email, phone, mobile)
+            return index
         statement = (select(Lead.id, Lead.first_name, Lead.last_name, Lead.company, Lead.email,
                             Lead.phone, Lead.mobile)
                      .where(Lead.team_id == ctx.team_id)
@@ -250,6 +365,27 @@ class DuplicateIndex:
         return self._collect(email_key(email), phones, name_key(first_name, last_name),
                              company_key(company), set(exclude), limit)
 
+    def first_contact_matches(self, rows: Iterable[tuple[str | None, str | None, str | None]]) -> list[int | None]:
+        """Batch form of `find(email=, phone=, mobile=, limit=1)` for many rows: per (e-mail,
+        phone, mobile), the id of the lead `find` would put first on e-mail and phones alone
+        (one matching both before one matching either, then the lowest id), None when no
+        lead shares one. No Match objects are built, so a large import checks every row fast."""
+        by_email, by_phone, region = self.by_email, self.by_phone, self.region
+        out: list[int | None] = []
+        for email, phone, mobile in rows:
+            e_key = email_key(email)
+            on_email = by_email.get(e_key, _EMPTY) if e_key else _EMPTY
+            p_key, m_key = phone_key(phone, region), phone_key(mobile, region)
+            on_phone = by_phone.get(p_key, _EMPTY) if p_key else _EMPTY
+            if m_key and m_key != p_key:
+                on_phone = on_phone | by_phone.get(m_key, _EMPTY)
+            if not on_email and not on_phone:
+                out.append(None)
+                continue
+            both = on_email & on_phone
+            out.append(min(both) if both else min(on_email | on_phone))
+        return out
+
     def matches_of(self, lead_id: int, limit: int = 50) -> list[Match]:
         """Matches of an indexed lead among the others (keys already computed)."""
         entry = self.entries[lead_id]
@@ -300,6 +436,11 @@ class DuplicateIndex:
             for names in name_buckets:
                 for bucket in companies:
                     candidates |= names & bucket
+            # ... or, at the same company, a name word that sounds the same ("muhammad")
+            colleagues = self.by_company.get(c_key, _EMPTY)
+            if len(colleagues) <= SAME_COMPANY_CANDIDATES:
+                codes = _sounds(n_key)
+                candidates |= {i for i in colleagues if codes & _sounds(self.entries[i].name_key)}
         elif len(name_buckets) >= 2:
             candidates = set.intersection(self.no_company, *name_buckets)
         else:
@@ -334,6 +475,16 @@ _EMPTY: frozenset[int] = frozenset()
 
 def _words(key: str) -> set[str]:
     return {w for w in key.split() if len(w) >= 2}
+
+
+@lru_cache(maxsize=100_000)
+def _sounds(key: str) -> frozenset[str]:
+    """The Double Metaphone codes of a name's words, so other spellings meet."""
+    codes: set[str] = set()
+    for word in key.split():
+        if len(word) >= 3 and word.isalpha():
+            codes |= _sound(word)[0]
+    return frozenset(codes)
 
 
 def _region(session: Session, ctx: TeamContext) -> str:
@@ -377,9 +528,14 @@ def find_duplicates(*, session: Session, ctx: TeamContext, data: dict[str, Any],
             conditions = [_like(name_words[0]), or_(*(_like(w) for w in company_words[:3]))]
         else:
             conditions = [_like(w) for w in name_words[:2]]
-        ids = session.exec(select(Lead.id).where(*scope, *conditions).limit(MAX_CANDIDATES)).all()
+        ids = set(session.exec(select(Lead.id).where(*scope, *conditions).limit(MAX_CANDIDATES)).all())
+        if company_words:
+            # people at the same company, whatever the spelling of their name ("Youssef Mueller"
+            # has no word of "Yusuf Müller"); the matcher decides which of them sound alike
+            ids.update(session.exec(select(Lead.id).where(*scope, *(_like(w) for w in company_words[:2]))
+                                    .limit(SAME_COMPANY_CANDIDATES)).all())
         if ids:
-            queries.append(select(*columns).where(Lead.team_id == ctx.team_id, Lead.id.in_(ids)))
+            queries.append(select(*columns).where(Lead.team_id == ctx.team_id, Lead.id.in_(sorted(ids))))
     for statement in queries:
         for row in session.exec(statement):
             if row[0] not in index.entries:
@@ -513,7 +669,7 @@ def team_duplicate_pairs(index: DuplicateIndex) -> dict[tuple[int, int], list[st
         for i, j in candidates:
             a, b = members[i], members[j]
             whole = max(fuzz.ratio(keys[i], keys[j]), fuzz.token_sort_ratio(keys[i], keys[j]))
-            if whole >= NAME_ONLY_THRESHOLD:
+            if whole >= NAME_ONLY_THRESHOLD and not names_conflict(keys[i], keys[j]):
                 link(a, b, f"Same name, no company: {entries[b].name}")
     return edges
 
