@@ -188,3 +188,71 @@ def test_team_wide_pairs_match_the_row_matcher_on_tricky_names(session, team_a):
     found = dedupe.find_duplicates(session=session, ctx=ctx, data={
         "first_name": "Jon", "last_name": "Smith", "company": "Acme Software Ltd"}, exclude_lead_id=typo_a.id)
     assert {m.lead_id for m in found} == {typo_b.id, initial.id}
+
+
+@pytest.mark.parametrize("a, b", [
+    (("Mohammed", "Khan"), ("Muhammad", "Khan")),
+    (("Mohamed", "Al-Sayed"), ("Mohammad", "Al Sayed")),
+    (("Yusuf", "Demir"), ("Youssef", "Demir")),
+    (("Yousef", "Öztürk"), ("Yusuf", "Ozturk")),
+    (("José", "Müller"), ("Jose", "Mueller")),                 # accents dropped, umlaut written out
+    (("Jürgen", "Schröder"), ("Juergen", "Schroeder")),
+    (("Ibrahim", "Hussein"), ("Ebrahim", "Husain")),           # both words spelled another way
+    (("Abdullah", "Ahmed"), ("Abdallah", "Ahmad")),
+    (("Sergei", "Ivanov"), ("Sergey", "Ivanov")),
+    (("Мухаммед", "Алиев"), ("Mukhammed", "Aliev")),           # another script, transliterated
+    (("Lukasz", "Nowak"), ("Łukasz", "Nowak")),                # a letter NFKD cannot fold
+    (("Iván", "García Brown"), ("Iván", "Garcí Brown")),       # a name cut short is still a typo
+    (("Sergei", "Evans Ibrahim"), ("Sergei", "Evans Ibrhm")),  # letters left out
+    (("Lucía", "Walker Yusuf"), ("Lucía", "WalkerYusuf")),     # two words run together
+])
+def test_other_spellings_of_one_name_match(a, b):
+    assert dedupe.name_score(name_key(*a), name_key(*b)) >= dedupe.NAME_THRESHOLD
+
+
+@pytest.mark.parametrize("a, b", [
+    (("María", "García López"), ("Mario", "García López")),   # the other gender's name
+    (("Juan", "Hernández Schröder"), ("Juana", "Hernández Schröder")),
+    (("Luis", "Ortega"), ("Luisa", "Ortega")),
+    (("Lucía", "Wilson Díaz"), ("Luisa", "Wilson Díaz")),     # alike, and another name
+    (("Carmen", "Díaz Taylor"), ("Carmelo", "Díaz Taylor")),
+    (("Paula", "Abdullah Jiménez"), ("Pablo", "Abdullah Jiménez")),
+    (("Ana", "Fernández Walker"), ("Juan", "Fernández Walker")),
+    (("Mehmet", "Yilmaz"), ("Mohammed", "Yilmaz")),            # Turkish Mehmet is not Mohammed here
+    (("John", "Smith"), ("John", "Schmidt")),
+    (("Yusuf", "Khan"), ("Yosef", "Cohen")),
+])
+def test_names_that_only_look_alike_do_not(a, b):
+    assert dedupe.name_score(name_key(*a), name_key(*b)) < dedupe.NAME_THRESHOLD
+
+
+def test_same_sounding_needs_the_sound_the_consonants_and_the_ending():
+    assert dedupe.same_sounding("mohammed", "muhammad") and dedupe.same_sounding("youssef", "yusuf")
+    assert dedupe.same_sounding("mueller", "muller") and dedupe.same_sounding("sergei", "sergey")
+    assert not dedupe.same_sounding("maria", "mario")       # same code MR, another ending
+    assert not dedupe.same_sounding("lucia", "luisa")       # same code LS, other consonants
+    assert not dedupe.same_sounding("juan", "juana") and not dedupe.same_sounding("ali", "al")
+    assert name_key("Straße", "Ørsted") == "strasse orsted"
+
+
+def test_transliterated_names_are_found_by_every_entry_point(session, team_a):
+    """A form or API check (SQL candidates), an import (index) and the Duplicates page (team
+    pairs) all find a lead whose every name word is spelled another way, and none of them
+    takes a colleague with a name a letter apart for a duplicate."""
+    ctx = team_a.rep_ctx
+    yusuf = make(session, ctx, first_name="Yusuf", last_name="Müller", company="Hafen Logistik GmbH")
+    make(session, ctx, first_name="Yusuf", last_name="Miller", company="Other Logistics")   # other company
+    maria = make(session, ctx, first_name="María", last_name="Ortega", company="Roble SL")
+    mario = make(session, ctx, first_name="Mario", last_name="Ortega", company="Roble SL")
+    found = dedupe.find_duplicates(session=session, ctx=ctx, data={
+        "first_name": "Youssef", "last_name": "Mueller", "company": "Hafen Logistik"})
+    assert [(m.lead_id, m.kinds) for m in found] == [(yusuf.id, ("name_company",))]
+    assert dedupe.find_duplicates(session=session, ctx=ctx, data={
+        "first_name": "Mario", "last_name": "Ortega", "company": "Roble"}, exclude_lead_id=mario.id) == []
+    index = DuplicateIndex.for_team(session=session, ctx=ctx)
+    assert [m.lead_id for m in index.find(first_name="Youssef", last_name="Mueller",
+                                          company="HAFEN LOGISTIK")] == [yusuf.id]
+    twin = make(session, ctx, first_name="Youssef", last_name="Mueller", company="Hafen Logistik")
+    page = dedupe.duplicate_groups(session=session, ctx=ctx)
+    assert [set(g.lead_ids) for g in page.groups] == [{yusuf.id, twin.id}]
+    assert maria.id not in page.groups[0].lead_ids
