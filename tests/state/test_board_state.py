@@ -195,3 +195,35 @@ def test_nothing_is_read_on_other_pages(app_database, session, team_a, unlinked)
     state = make_board(_login(session, team_a.rep.email, "rep-pass-1"), route="/leads")
     run(state.on_load())
     assert run(state.columns) == []
+
+
+def test_a_segment_filter_narrows_the_board_and_a_foreign_one_is_refused(app_database, session,
+                                                                          team_a, team_b, unlinked):
+    from leadhub.services import segments
+
+    for name, city in (("Vasco", "Bilbao"), ("Andaluz", "Sevilla")):
+        leads.create_lead(session=session, ctx=team_a.rep_ctx, data={"last_name": name,
+                                                                     "city": city})
+    ours = segments.create_segment(session=session, ctx=team_a.rep_ctx, data={
+        "name": "Bilbaínos", "conditions": [{"field": "city", "operator": "equals",
+                                             "value": "bilbao"}]})
+    theirs = segments.create_segment(session=session, ctx=team_b.rep_ctx, data={
+        "name": "Ajeno", "conditions": [{"field": "city", "operator": "not_empty"}]})
+    session.commit()
+    state = make_board(_login(session, team_a.rep.email, "rep-pass-1"))
+    run(state.on_load())
+    assert state.segment_choices == [[str(ours.id), "Bilbaínos"]]
+
+    refused = state.set_filter("segment_filter", str(theirs.id))
+    assert "does not exist" in repr(refused) and state.segment_filter == "all"
+    assert [c.name for c in run(state.columns)[0].cards] == ["Andaluz", "Vasco"]
+
+    state.set_filter("segment_filter", str(ours.id))
+    assert [c.name for c in run(state.columns)[0].cards] == ["Vasco"]
+
+    # deleted since it was picked: the next visit shows the whole board again
+    segments.delete_segment(session=session, ctx=team_a.rep_ctx, segment_id=ours.id)
+    session.commit()
+    run(state.on_load())
+    assert state.segment_filter == "all" and state.segment_choices == []
+    assert len(run(state.columns)[0].cards) == 2
