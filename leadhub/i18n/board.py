@@ -9,6 +9,7 @@ ES: dict[str, str] = {
     "Drop a lead here to convert it.": "Suelta aquí un prospecto para convertirlo.",
     "No leads here.": "No hay prospectos aquí.",
     "All campaigns": "Todas las campañas",
+    "All segments": "Todos los segmentos",
     "Convert": "Convertir",
     "{name} moved to {status}.": "{name} movido a {status}.",
     "A teammate changed this lead first; it is now in {status}. Your move was not applied.":
