@@ -194,24 +194,34 @@ class ResponseRates:
     call_outcomes: pd.DataFrame  # user_id, name, outcome, count (calls with an outcome)
 
 
+_RATE_SUMS = ("total", "awaiting", "responded", "replied", "positive", "negative", "bounced")
+_STATUS_SUMS = {status.value: [name for name in _RATE_SUMS[1:]
+                               if name == status.value or (name == "responded" and status.value in RESPONDED)]
+                for status in ResponseStatus}
+
+
 def _rates(breakdown: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    frame = breakdown.assign(
-        awaiting=(breakdown["status"] == ResponseStatus.AWAITING.value) * breakdown["count"],
-        responded=breakdown["status"].isin(RESPONDED) * breakdown["count"],
-        replied=(breakdown["status"] == ResponseStatus.REPLIED.value) * breakdown["count"],
-        positive=(breakdown["status"] == ResponseStatus.POSITIVE.value) * breakdown["count"],
-        negative=(breakdown["status"] == ResponseStatus.NEGATIVE.value) * breakdown["count"],
-        bounced=(breakdown["status"] == ResponseStatus.BOUNCED.value) * breakdown["count"],
-    ).rename(columns={"count": "total"})
-    sums = ["total", "awaiting", "responded", "replied", "positive", "negative", "bounced"]
-    out = frame.groupby(keys, as_index=False)[sums].sum() if len(frame) else \
-        pd.DataFrame(columns=[*keys, *sums])
-    out[sums] = out[sums].astype("int64")
+    """Sums per key (a few hundred rows: plain Python is faster than a pandas groupby here)."""
+    acc: dict[tuple, dict[str, int]] = {}
+    columns = [breakdown[k].tolist() for k in keys]
+    for *key, status, count in zip(*columns, breakdown["status"].tolist(), breakdown["count"].tolist()):
+        sums = acc.get(tuple(key))
+        if sums is None:
+            sums = acc[tuple(key)] = dict.fromkeys(_RATE_SUMS, 0)
+        sums["total"] += count
+        for name in _STATUS_SUMS.get(status, ()):
+            sums[name] += count
+    ordered = sorted(acc.items(), key=lambda item: item[0])
+    ordered.sort(key=lambda item: -item[1]["total"])           # stable: ties keep key order
+    data: dict[str, list] = {k: [key[i] for key, _ in ordered] for i, k in enumerate(keys)}
+    for name in _RATE_SUMS:
+        data[name] = [sums[name] for _, sums in ordered]
+    out = pd.DataFrame(data, columns=[*keys, *_RATE_SUMS])
+    out[list(_RATE_SUMS)] = out[list(_RATE_SUMS)].astype("int64")
     out["delivered"] = out["total"] - out["bounced"]
-    delivered = out["delivered"].where(out["delivered"] > 0)
-    out["response_rate"] = (out["responded"] / delivered).fillna(0.0)
-    out["positive_rate"] = (out["positive"] / delivered).fillna(0.0)
-    return out.sort_values("total", ascending=False, kind="stable").reset_index(drop=True)
+    out["response_rate"] = [r / d if d > 0 else 0.0 for r, d in zip(data["responded"], out["delivered"])]
+    out["positive_rate"] = [p / d if d > 0 else 0.0 for p, d in zip(data["positive"], out["delivered"])]
+    return out
 
 
 def response_rates(breakdown: pd.DataFrame, members: dict[int, str]) -> ResponseRates:
@@ -247,11 +257,41 @@ def channel_funnel(session: Session, sc: Scope, breakdown: pd.DataFrame) -> pd.D
     outreach = (breakdown.groupby(["type", "channel"], as_index=False)["count"].sum()
                 .rename(columns={"count": "outreach"}) if len(breakdown)
                 else pd.DataFrame(columns=["type", "channel", "outreach"]))
-    contacts = session.exec(select(*keys, func.count(Contact.id)).select_from(Contact)
-                            .where(*funnel_contacts_where(sc)).group_by(*keys)).all()
-    deals = session.exec(select(*keys, func.count(Deal.id), _count_if(Deal.stage == WON),
-                                _money_sum(sc, Deal.stage == WON)).select_from(Deal)
-                         .where(*funnel_deals_where(sc)).group_by(*keys)).all()
+    to_contact_hours = seconds_between(Contact.created_at, Outreach.occurred_at, sc.dialect) / 3600.0
+    to_deal_days = seconds_between(Deal.created_at, Contact.created_at, sc.dialect) / 86400.0
+    won_closed = and_(Deal.stage == WON, Deal.close_date.is_not(None))
+    if sc.dialect == "postgresql":
+        # counts and medians in one pass per table (percentile_cont leaves NULLs out)
+        def med(value):
+            return func.percentile_cont(0.5).within_group(cast(value, Float))
+        contact_rows = session.exec(select(*keys, func.count(Contact.id), med(to_contact_hours))
+                                    .select_from(Contact).where(*funnel_contacts_where(sc)).group_by(*keys)).all()
+        deal_rows = session.exec(select(
+            *keys, func.count(Deal.id), _count_if(Deal.stage == WON), _money_sum(sc, Deal.stage == WON),
+            med(case((Contact.id.is_not(None), to_deal_days))),
+            med(case((won_closed, _days_to_close(sc)))))
+            .select_from(Deal).outerjoin(Contact, Contact.id == Deal.contact_id)
+            .where(*funnel_deals_where(sc)).group_by(*keys)).all()
+        contacts = [row[:3] for row in contact_rows]
+        deals = [row[:5] for row in deal_rows]
+        to_contact = {(r[0], r[1]): float(r[3]) for r in contact_rows if r[3] is not None}
+        to_deal = {(r[0], r[1]): float(r[5]) for r in deal_rows if r[5] is not None}
+        to_won = {(r[0], r[1]): float(r[6]) for r in deal_rows if r[6] is not None}
+    else:
+        contacts = session.exec(select(*keys, func.count(Contact.id)).select_from(Contact)
+                                .where(*funnel_contacts_where(sc)).group_by(*keys)).all()
+        deals = session.exec(select(*keys, func.count(Deal.id), _count_if(Deal.stage == WON),
+                                    _money_sum(sc, Deal.stage == WON)).select_from(Deal)
+                             .where(*funnel_deals_where(sc)).group_by(*keys)).all()
+        labelled = (Outreach.type.label("type"), channel.label("channel"))
+        to_contact = grouped_median(session, select(*labelled, to_contact_hours.label("value"))
+                                    .select_from(Contact).where(*funnel_contacts_where(sc)),
+                                    keys=("type", "channel"))
+        to_deal = grouped_median(session, select(*labelled, to_deal_days.label("value")).select_from(Deal)
+                                 .join(Contact, Contact.id == Deal.contact_id).where(*funnel_deals_where(sc)),
+                                 keys=("type", "channel"))
+        to_won = grouped_median(session, select(*labelled, _days_to_close(sc).label("value")).select_from(Deal)
+                                .where(*funnel_deals_where(sc), won_closed), keys=("type", "channel"))
     frame = outreach.merge(pd.DataFrame([(int(t), c, int(n)) for t, c, n in contacts],
                                         columns=["type", "channel", "contacts"]),
                            on=["type", "channel"], how="outer")
@@ -268,18 +308,6 @@ def channel_funnel(session: Session, sc: Scope, breakdown: pd.DataFrame) -> pd.D
     frame["win_rate"] = [ratio(w, d) for w, d in zip(frame["won"], frame["deals"])]
     frame["won_per_outreach"] = [ratio(w, o) for w, o in zip(frame["won"], frame["outreach"])]
 
-    labelled = (Outreach.type.label("type"), channel.label("channel"))
-    to_contact = grouped_median(session, select(
-        *labelled, (seconds_between(Contact.created_at, Outreach.occurred_at, sc.dialect) / 3600.0)
-        .label("value")).select_from(Contact).where(*funnel_contacts_where(sc)), keys=("type", "channel"))
-    to_deal = grouped_median(session, select(
-        *labelled, (seconds_between(Deal.created_at, Contact.created_at, sc.dialect) / 86400.0)
-        .label("value")).select_from(Deal).join(Contact, Contact.id == Deal.contact_id)
-        .where(*funnel_deals_where(sc)), keys=("type", "channel"))
-    to_won = grouped_median(session, select(
-        *labelled, _days_to_close(sc).label("value")).select_from(Deal)
-        .where(*funnel_deals_where(sc), Deal.stage == WON, Deal.close_date.is_not(None)),
-        keys=("type", "channel"))
     pairs = list(zip(frame["type"], frame["channel"]))
     frame["hours_to_contact"] = [to_contact.get(p) for p in pairs]
     frame["days_to_deal"] = [to_deal.get(p) for p in pairs]
@@ -612,18 +640,40 @@ class Kpi:
         return (self.value - self.previous) / abs(self.previous)
 
 
-def _period_kpis(session: Session, sc: Scope) -> dict[str, float | None]:
-    leads, converted = session.exec(select(func.count(), _count_if(Lead.status == CONVERTED))
-                                    .where(*lead_where(sc))).one()
-    pipeline = session.exec(select(_money_sum(sc)).where(*deal_where(sc, by="created"),
-                                                         Deal.stage.not_in(CLOSED))).one()
-    won = session.exec(select(_money_sum(sc)).where(*deal_where(sc, by="close"), Deal.stage == WON)).one()
-    return {"new_leads": int(leads), "conversion_rate": ratio(converted, leads),
-            "pipeline": _money(pipeline), "won_revenue": _money(won)}
+def _period_kpis(session: Session, sc: Scope) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    """The tiles' numbers for the range and the one before it, in one query per table (the
+    previous period ends where the range starts)."""
+    before = sc.previous()
+    now_leads = and_(Lead.created_at >= sc.start, Lead.created_at < sc.end)
+    old_leads = and_(Lead.created_at >= before.start, Lead.created_at < before.end)
+    leads = session.exec(select(_count_if(now_leads), _count_if(now_leads, Lead.status == CONVERTED),
+                                _count_if(old_leads), _count_if(old_leads, Lead.status == CONVERTED))
+                         .where(*lead_where(sc, dated=False), Lead.created_at >= before.start,
+                                Lead.created_at < sc.end)).one()
+
+    def created(scope_):
+        return and_(Deal.created_at >= scope_.start, Deal.created_at < scope_.end, Deal.stage.not_in(CLOSED))
+
+    def closed_won(scope_):
+        return and_(Deal.close_date >= scope_.flt.date_from, Deal.close_date <= scope_.flt.date_to,
+                    Deal.stage == WON)
+
+    deals = session.exec(select(_money_sum(sc, created(sc)), _money_sum(sc, closed_won(sc)),
+                                _money_sum(sc, created(before)), _money_sum(sc, closed_won(before)))
+                         .where(*deal_where(sc, by=None), or_(
+                             and_(Deal.created_at >= before.start, Deal.created_at < sc.end,
+                                  Deal.stage.not_in(CLOSED)),
+                             and_(Deal.close_date >= before.flt.date_from, Deal.close_date <= sc.flt.date_to,
+                                  Deal.stage == WON)))).one()
+
+    def period(n, converted, pipeline, won):
+        return {"new_leads": int(n), "conversion_rate": ratio(converted, n), "pipeline": _money(pipeline),
+                "won_revenue": _money(won)}
+    return (period(leads[0], leads[1], deals[0], deals[1]), period(leads[2], leads[3], deals[2], deals[3]))
 
 
 def kpis(session: Session, sc: Scope, going_cold_now: int) -> list[Kpi]:
-    now, before = _period_kpis(session, sc), _period_kpis(session, sc.previous())
+    now, before = _period_kpis(session, sc)
     return [
         Kpi("new_leads", now["new_leads"], before["new_leads"]),
         Kpi("conversion_rate", now["conversion_rate"], before["conversion_rate"], is_rate=True),
