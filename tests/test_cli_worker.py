@@ -142,3 +142,20 @@ def test_sigterm_lets_the_send_in_flight_finish_and_leaves_queued_work_for_the_n
     assert nxt.returncode == 0, nxt_output
     assert len(chat_server.requests) == 2
     assert {r.is_telegram for r in chat_server.requests} == {True, False}
+
+
+def test_several_workers_enqueue_each_minutes_periodic_tasks_once(tmp_path):
+    """Each worker process runs a scheduler; on a shared queue only the first of them enqueues
+    a minute's periodic tasks (sweeps, weekly retraining), the others skip that minute."""
+    import threading
+
+    from huey import SqliteHuey
+
+    queue = SqliteHuey("periodic-test", filename=str(tmp_path / "q.db"), results=False, utc=True)
+    queue.periodic_task(lambda *a: True, name="every_minute")(lambda: None)
+    flag = threading.Event()
+    first, second = (tasks.OncePerMinuteScheduler(queue, flag, 1, True) for _ in range(2))
+    first.enqueue_periodic_tasks(None)
+    second.enqueue_periodic_tasks(None)
+    first.enqueue_periodic_tasks(None)
+    assert queue.pending_count() == 1

@@ -19,10 +19,10 @@ from __future__ import annotations
 import logging
 import signal
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Scheduler
 
 from leadhub.config import Settings, get_settings
 from leadhub.services import events, health, notifications
@@ -91,6 +91,25 @@ def enqueue_after_commit(*, event_ids: Iterable[int], notification_ids: Iterable
 SHUTDOWN_TIMEOUT_SECONDS = 30.0  # above the notifiers' HTTP timeout: a send in flight finishes
 
 
+class OncePerMinuteScheduler(Scheduler):
+    """Every worker process runs Huey's scheduler; the first to claim a minute (an atomic
+    put-if-empty in the queue's storage: Redis or the SQLite file) enqueues that minute's
+    periodic tasks, so N workers run the sweeps and weekly jobs once, not N times."""
+
+    KEY_PREFIX = "leadhub.periodic."
+
+    def enqueue_periodic_tasks(self, now):
+        minute = datetime.now(UTC).replace(second=0, microsecond=0)
+        try:
+            claimed = self.huey.put_if_empty(self.KEY_PREFIX + minute.strftime("%Y%m%d%H%M"), 1)
+            self.huey.delete(self.KEY_PREFIX + (minute - timedelta(minutes=10)).strftime("%Y%m%d%H%M"))
+        except Exception:  # noqa: BLE001 - storage down: run them; claims make it harmless
+            log.warning("Could not claim the minute's periodic tasks", exc_info=True)
+            claimed = True
+        if claimed:
+            super().enqueue_periodic_tasks(now)
+
+
 class LeadHubConsumer(Consumer):
     """Huey's consumer, plus what running several of them needs:
 
@@ -101,9 +120,12 @@ class LeadHubConsumer(Consumer):
       notification then keeps its lease until it runs out, and the sweep delivers it once.
     - A heartbeat (services/health.py) from Huey's own health-check loop, removed on a
       clean stop, so the app can report live workers.
+    - Periodic tasks enqueued by one worker per minute (OncePerMinuteScheduler).
     - One sweep at start, so work stranded by a crashed worker is picked up on restart
       without waiting for the minute's periodic sweep.
     """
+
+    scheduler_class = OncePerMinuteScheduler
 
     def __init__(self, huey: Huey, *, workers: int, shutdown_timeout: float) -> None:
         super().__init__(huey, workers=workers, worker_type="thread", periodic=True,
