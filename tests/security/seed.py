@@ -150,3 +150,43 @@ def snapshot(session: Session, team_id: int) -> dict[str, str]:
         digests[table.name] = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
     conn.execute(text("SELECT 1"))
     return digests
+
+
+NAMED_LINKS = {"lead_id": "lead", "contact_id": "contact", "deal_id": "deal", "account_id": "account",
+               "outreach_id": "outreach", "campaign_id": "campaign", "form_id": "web_form",
+               "sequence_id": "email_sequence", "template_id": "email_template",
+               "enrollment_id": "sequence_enrollment", "rule_id": "workflow_rule",
+               "endpoint_id": "webhook_endpoint", "import_id": "import_job", "event_id": "domain_event",
+               "notification_id": "notification", "survivor_id": "lead"}
+USER_LINKS = ("user_id", "owner_id", "author_id", "created_by", "sent_by")
+
+
+def cross_team_links(session: Session) -> list[str]:
+    """Rows that point at a record of another team, or at a user who is not in their team."""
+    found: list[str] = []
+    tables = {t.name: t for t in SQLModel.metadata.sorted_tables}
+    conn = session.connection()
+    for table in tables.values():
+        if "team_id" not in table.c:
+            continue
+        for column in table.c:
+            target = None
+            for fk in column.foreign_keys:
+                target = fk.column.table.name
+            if target is None and column.name.endswith("_id"):
+                target = NAMED_LINKS.get(column.name) or NAMED_LINKS.get(column.name.replace("converted_", ""))
+            if column.name == "team_id" or target is None:
+                continue
+            if target == "user":
+                sql = (f'SELECT c.id FROM "{table.name}" c WHERE c."{column.name}" IS NOT NULL AND NOT EXISTS '
+                       f'(SELECT 1 FROM membership m WHERE m.team_id = c.team_id AND m.user_id = c."{column.name}")')
+            elif target in tables and "team_id" in tables[target].c and target != table.name or (
+                    target == table.name and column.name != "id"):
+                sql = (f'SELECT c.id FROM "{table.name}" c JOIN "{target}" p ON p.id = c."{column.name}" '
+                       f'WHERE p.team_id <> c.team_id')
+            else:
+                continue
+            bad = [row[0] for row in conn.execute(text(sql))]
+            if bad:
+                found.append(f"{table.name}.{column.name} → {target} of another team: ids {bad[:5]}")
+    return found

@@ -28,7 +28,7 @@ import leadhub.state as state_package
 from leadhub.services import auth, emails, imports, scoring, tasks
 from leadhub.services.errors import LeadHubError
 from tests.conftest import TeamFixture
-from tests.security.seed import MARKER, seed_team_b, snapshot
+from tests.security.seed import MARKER, cross_team_links, seed_team_b, snapshot
 from tests.state.conftest import make_state
 
 # (state class name, handler) → why the crawler cannot call it; everything else is crawled.
@@ -284,6 +284,7 @@ def test_team_a_reaches_nothing_of_team_b_through_any_handler(crawl_world, sessi
             before = after
     assert leaks == [], "\n".join(leaks)
     assert changed == [], "\n".join(changed)
+    assert cross_team_links(session) == []   # nothing of A was linked to a record of B
     assert crashed == [], ("these handlers crashed before their checks, so the crawl did not cover them: "
                            "give them arguments here or list them in NOT_CRAWLED with a reason\n" + "\n".join(crashed))
 
