@@ -1,22 +1,27 @@
-"""Form intake throughput: the public submission endpoint beside a bare one-INSERT endpoint,
-both served by granian (the server `reflex run --env prod` uses) in the same run.
+"""Form intake throughput: the public submission endpoint of the real app, served as in
+production, beside a bare one-INSERT endpoint served by the same server code, in the same run.
 
-    .venv/bin/python bench/form_intake.py [--clients 20] [--seconds 20] [--workers 1]
+    .venv/bin/python bench/form_intake.py [--clients 20] [--seconds 20]
 
-Each side gets a fresh SQLite database (WAL, as the app configures it) and its own granian
-server on 127.0.0.1 with `--workers` processes (1 is how the app runs on SQLite: without Redis,
-Reflex serves one worker). The served ASGI app is LeadHub's FastAPI app behind the same two
-layers as in production (our per-form CORS outside Starlette's global CORS); Reflex's own
-routes are not mounted, since the form route never reaches them.
+Intake: `reflex run --env prod --backend-only` (the production backend: Reflex's granian
+launcher with the whole app — Reflex's layers, our public-form layer, the FastAPI routes),
+on a fresh migrated SQLite database (WAL, as the app configures it) with a team and a form.
+Without Redis Reflex serves one worker process, as `make run` does on SQLite.
+
+Baseline: a bare FastAPI route that reads the same url-encoded body and does one INSERT (its
+own transaction) per request, served by the same Reflex function that serves the app in prod
+(`reflex.utils.exec.run_granian_backend_prod`, same server settings, one worker).
 
 The load: `--clients` keep-alive HTTP/1.1 connections from one asyncio process, each posting
 url-encoded submissions (Accept: application/json) as fast as answers come, every one with a
 new e-mail, for `--seconds`. The rate limiter runs on every request, with its limit raised
-(LEADHUB_FORM_RATE_LIMIT) because every client is 127.0.0.1. Afterwards the stored rows are
-counted: every accepted submission must be in the database.
+(LEADHUB_FORM_RATE_LIMIT) because every client is 127.0.0.1. Every answer other than 200 and
+every broken connection counts as an error. Afterwards the database is read: every accepted
+submission's e-mail must be stored (as a lead, with its submission row), and nothing else.
 
-Baseline: a bare FastAPI route under the same server that reads the same form body and does
-one INSERT (into a table of its own) per request.
+The machine is shared, so besides accepted/s the server's CPU time per accepted request
+(user + system of all its processes, from /proc) is printed for both: it depends far less
+on what else runs.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -41,21 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-# --- the served apps (imported by granian's workers) -----------------------------------------
-
-def intake_app():
-    """LeadHub's HTTP routes as production stacks them (factory for granian)."""
-    from starlette.applications import Starlette
-    from starlette.middleware.cors import CORSMiddleware
-
-    from leadhub.api import api
-    from leadhub.api.public_cors import PublicFormCORS
-    outer = Starlette()
-    outer.mount("", api)
-    outer.add_middleware(CORSMiddleware, allow_credentials=True, allow_methods=["*"], allow_headers=["*"],
-                         allow_origins=[os.environ["LEADHUB_APP_URL"]])
-    return PublicFormCORS(outer)
-
+# --- the baseline app (imported by granian's worker) --------------------------------------
 
 def bare_app():
     """One route, one INSERT per request (factory for granian)."""
@@ -77,6 +69,14 @@ def bare_app():
         return {"ok": True}
 
     return app
+
+
+def serve_bare(port: int) -> None:
+    """The baseline under Reflex's own production server function (run in a subprocess)."""
+    from reflex_base.constants.base import LogLevel
+
+    from reflex.utils.exec import run_granian_backend_prod
+    run_granian_backend_prod("127.0.0.1", port, LogLevel.WARNING, app_target="form_intake:bare_app")
 
 
 # --- set-up ---------------------------------------------------------------------------------
@@ -115,26 +115,31 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(target: str, folder: Path, url: str, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "LEADHUB_DATABASE_URL": url, "LEADHUB_DATA_DIR": str(folder),
-           "LEADHUB_SECRET_KEY": "bench-secret", "LEADHUB_APP_URL": f"http://127.0.0.1:{port}",
-           "LEADHUB_FORM_RATE_LIMIT": "100000000/60", "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}"}
-    env.pop("LEADHUB_REDIS_URL", None)
-    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-ws",
-               f"form_intake:{target}"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+def serve(target: str, folder: Path, url: str, port: int) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEADHUB_", "REFLEX_", "GRANIAN_"))}
+    env.update({"LEADHUB_DATABASE_URL": url, "LEADHUB_DATA_DIR": str(folder),
+                "LEADHUB_SECRET_KEY": "bench-secret", "LEADHUB_APP_URL": f"http://127.0.0.1:{port}",
+                "LEADHUB_FORM_RATE_LIMIT": "100000000/60", "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
+                # the app's build and state folders of this run, never the checkout's .web
+                "REFLEX_WEB_WORKDIR": str(folder / ".web"), "REFLEX_STATES_WORKDIR": str(folder / "states"),
+                "REFLEX_UPLOADED_FILES_DIR": str(folder / "uploads"), "REFLEX_TELEMETRY_ENABLED": "false"})
+    if target == "app":
+        command = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only",
+                   "--backend-port", str(port), "--backend-host", "127.0.0.1", "--loglevel", "warning"]
+    else:
+        command = [sys.executable, "-c", f"import form_intake; form_intake.serve_bare({port})"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=open(folder / "server.log", "wb"), start_new_session=True)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 time.sleep(1.0)
                 return process
         except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"granian did not start: {process.stderr.read().decode()[-2000:]}")
+            time.sleep(0.3)
+    stop(process)
+    raise RuntimeError(f"server did not start: {(folder / 'server.log').read_text()[-2000:]}")
 
 
 def server_cpu_seconds(root_pid: int) -> float:
@@ -205,6 +210,7 @@ async def http(reader, writer, method: str, path: str, body: bytes = b"", port: 
 async def load(port: int, path: str, token: str, clients: int, seconds: float) -> dict:
     latencies: list[float] = []
     codes: dict[int, int] = {}
+    accepted: list[str] = []
     counter = iter(range(10**9))
     deadline = time.monotonic() + seconds
 
@@ -213,20 +219,23 @@ async def load(port: int, path: str, token: str, clients: int, seconds: float) -
         try:
             while time.monotonic() < deadline:
                 i = next(counter)
+                email = f"lucia.{i}.{n}@empresa{i % 5000}.es"
                 body = urlencode({"_t": token, "first_name": "Lucía", "last_name": f"Pérez {i}",
-                                  "email": f"lucia.{i}.{n}@empresa{i % 5000}.es", "company": f"Empresa {i % 5000} S.L.",
+                                  "email": email, "company": f"Empresa {i % 5000} S.L.",
                                   "phone": f"+3461{i % 10_000_000:07d}", "description": "Quiero una demo",
                                   "utm_source": "bench", "_page": "https://www.acme.es/contacto"}).encode()
                 start = time.perf_counter()
                 try:
                     status, _ = await http(reader, writer, "POST", path, body, port)
                 except (ConnectionError, asyncio.IncompleteReadError, ValueError):
-                    codes[-1] = codes.get(-1, 0) + 1
+                    codes[-1] = codes.get(-1, 0) + 1      # a broken connection is an error too
                     writer.close()
                     reader, writer = await asyncio.open_connection("127.0.0.1", port)
                     continue
                 latencies.append(time.perf_counter() - start)
                 codes[status] = codes.get(status, 0) + 1
+                if status == 200:
+                    accepted.append(email)
         finally:
             writer.close()
 
@@ -235,7 +244,8 @@ async def load(port: int, path: str, token: str, clients: int, seconds: float) -
     elapsed = time.monotonic() - started
     latencies.sort()
     ok = codes.get(200, 0)
-    return {"ok": ok, "codes": codes, "rate": ok / elapsed, "elapsed": elapsed,
+    return {"ok": ok, "codes": codes, "accepted": accepted, "rate": ok / elapsed, "elapsed": elapsed,
+            "errors": sum(v for k, v in codes.items() if k != 200),
             "p50": statistics.median(latencies) * 1000 if latencies else 0,
             "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else 0}
 
@@ -248,32 +258,44 @@ async def fetch_token(port: int, key: str) -> str:
     return re.search(rb'name="_t" value="([^"]+)"', page).group(1).decode()
 
 
-def stored(url: str) -> tuple[int, int, int]:
+def verify(url: str, side: str, accepted: list[str]) -> dict:
+    """What the database holds after the run, checked against every accepted submission."""
     from sqlalchemy import text
 
     from leadhub.services.db import engine_for
     with engine_for(url).connect() as conn:
-        return tuple(conn.execute(text(sql)).scalar() for sql in (
-            "SELECT count(*) FROM form_submission", "SELECT count(*) FROM lead",
-            "SELECT count(*) FROM bench_bare"))
+        if side == "intake":
+            emails = [r[0] for r in conn.execute(text("SELECT email FROM lead"))]
+            submissions = conn.execute(text("SELECT count(*) FROM form_submission")).scalar()
+            linked = conn.execute(text("SELECT count(*) FROM form_submission s JOIN lead l ON l.id = s.lead_id"
+                                       )).scalar()
+        else:
+            emails = [r[0] for r in conn.execute(text("SELECT email FROM bench_bare"))]
+            submissions = linked = len(emails)
+    stored_set = set(emails)
+    missing = sum(1 for e in accepted if e not in stored_set)
+    return {"rows": len(emails), "submissions": submissions, "linked": linked, "missing": missing,
+            "complete": missing == 0 and len(emails) == len(accepted) == submissions == linked}
 
 
-def run_side(name: str, target: str, path_of, clients: int, seconds: float, workers: int) -> dict:
-    folder = Path(tempfile.mkdtemp(prefix=f"leadhub-intake-{name}-"))
+def run_side(side: str, clients: int, seconds: float) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix=f"leadhub-intake-{side}-"))
     url, key = prepare(folder)
     port = free_port()
-    server = serve(target, folder, url, port, workers)
+    server = serve("app" if side == "intake" else "bare", folder, url, port)
     try:
-        token = ""
-        if name == "intake":
+        token, path = "", "/bare"
+        if side == "intake":
             token = asyncio.run(fetch_token(port, key))
+            path = f"/api/forms/{key}/submit"
             time.sleep(3.2)   # the form's minimum fill time
         cpu_before = server_cpu_seconds(server.pid)
-        result = asyncio.run(load(port, path_of(key), token, clients, seconds))
+        result = asyncio.run(load(port, path, token, clients, seconds))
         result["cpu_ms"] = 1000 * (server_cpu_seconds(server.pid) - cpu_before) / max(1, result["ok"])
     finally:
         stop(server)
-    result["stored"] = stored(url)
+    result["stored"] = verify(url, side, result.pop("accepted"))
+    shutil.rmtree(folder, ignore_errors=True)
     return result
 
 
@@ -281,26 +303,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     load_avg = os.getloadavg()
-    print(f"{args.clients} clients × {args.seconds:.0f} s on 127.0.0.1, granian with {args.workers} worker(s), "
-          f"SQLite; load average {load_avg[0]:.2f} {load_avg[1]:.2f} {load_avg[2]:.2f} on {os.cpu_count()} cores")
-    base = run_side("baseline", "bare_app", lambda key: "/bare", args.clients, args.seconds, args.workers)
-    real = run_side("intake", "intake_app", lambda key: f"/api/forms/{key}/submit", args.clients, args.seconds,
-                    args.workers)
-    print(f"{'':38} {'accepted/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'server CPU ms/req':>18}  answers; stored")
-    print(f"{'baseline: bare endpoint, one INSERT':38} {base['rate']:10.0f} {base['p50']:8.1f} {base['p99']:8.1f} "
-          f"{base['cpu_ms']:18.2f}  "
-          f"{base['codes']}; {base['stored'][2]:,} rows")
-    print(f"{'form intake (validate, dedupe, insert,':38} {real['rate']:10.0f} {real['p50']:8.1f} {real['p99']:8.1f} "
-          f"{real['cpu_ms']:18.2f}  "
-          f"{real['codes']}; {real['stored'][0]:,} submissions, {real['stored'][1]:,} leads")
-    print(f"{'  score, events, rate limit)':38}")
-    errors = sum(v for k, v in real["codes"].items() if k != 200)
-    complete = real["stored"][0] == real["ok"] and real["stored"][1] == real["ok"]
-    print(f"intake/baseline: {real['rate'] / base['rate']:.2f}; target ≥ 400/s with zero errors and every "
-          f"accepted submission stored: {'met' if real['rate'] >= 400 and not errors and complete else 'NOT met'}")
+    print(f"{args.clients} clients × {args.seconds:.0f} s on 127.0.0.1, one server worker, SQLite; "
+          f"load average {load_avg[0]:.2f} {load_avg[1]:.2f} {load_avg[2]:.2f} on {os.cpu_count()} cores")
+    base = run_side("baseline", args.clients, args.seconds)
+    real = run_side("intake", args.clients, args.seconds)
+    print(f"{'':44} {'accepted/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'server CPU ms/req':>17}  "
+          f"errors; stored")
+    for label, r, what in (("baseline: bare endpoint, one INSERT", base, "rows"),
+                           ("form intake (reflex run --env prod)", real, "leads")):
+        st = r["stored"]
+        print(f"{label:44} {r['rate']:10.0f} {r['p50']:7.1f} {r['p99']:7.1f} {r['cpu_ms']:17.2f}  "
+              f"{r['errors']} of {r['ok'] + r['errors']:,}; {st['rows']:,} {what}, "
+              f"{st['missing']} accepted missing{'' if st['complete'] else ' — INCOMPLETE'}")
+    print(f"{'  (validate, dedupe, insert, score, events, rate limit)':44}")
+    print(f"load average now {os.getloadavg()[0]:.2f}")
+    met = real["rate"] >= 400 and not real["errors"] and real["stored"]["complete"]
+    print(f"intake/baseline: {real['rate'] / base['rate']:.2f} accepted/s, "
+          f"{real['cpu_ms'] / base['cpu_ms']:.2f}× the CPU per request; target ≥ 400/s with zero errors "
+          f"and every accepted submission stored: {'met' if met else 'NOT met'}")
 
 
 if __name__ == "__main__":

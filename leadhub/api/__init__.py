@@ -18,6 +18,7 @@ from leadhub.api.v1 import v1
 
 api = FastAPI(title="LeadHub", docs_url=None, redoc_url=None, openapi_url=None)
 install_error_handlers(api)
+api.add_middleware(limits.BodyLimit)  # 413 for /api/v1 bodies over their limit (limits.api_rules)
 api.include_router(health.router)  # /api/health, /api/health/workers
 api.include_router(lead_files.router)
 api.include_router(nurturing_routes.router)  # e-mail opens, clicks, unsubscribe

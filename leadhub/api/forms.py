@@ -5,7 +5,8 @@
     POST    /api/forms/{key}/submit     HTML form post (303 / page with errors) or JSON (200 / 422)
     OPTIONS /api/forms/{key}/submit     CORS preflight for the form's allowed origins
 
-Abuse: bodies over MAX_BODY_BYTES get 413; each client address may submit RATE_LIMIT
+Abuse: bodies over MAX_BODY_BYTES get 413 (limits.read_body: by Content-Length, or by the
+bytes that came for a chunked body); each client address may submit RATE_LIMIT
 times per RATE_WINDOW seconds (LEADHUB_FORM_RATE_LIMIT="10/60"), counted in this process,
 or in Redis when LEADHUB_REDIS_URL is set (all workers share it); honeypot and too-fast
 submissions are answered like a success and stored nowhere. A browser Origin that is
@@ -13,20 +14,28 @@ neither the app nor one of the form's web sites is refused (403); allowed ones g
 headers without credentials. Behind a reverse proxy set LEADHUB_TRUST_PROXY=1 so the
 client address comes from X-Forwarded-For.
 
+On SQLite, submissions are checked on the event loop and written by one writer thread per
+process, those that wait together in one transaction (IntakeWriter); on PostgreSQL each is one
+transaction in a worker thread. A database that cannot be reached gets 503 with Retry-After,
+and nothing of the submission is stored.
+
 Everything a visitor sent is escaped in the page (html.escape) and set as text in the
 embed (textContent): nothing is ever parsed as HTML.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
+import contextvars
 import html
 import json
 import logging
 import os
+import queue
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse
 
@@ -34,11 +43,16 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlmodel import Session
+
+from leadhub.api import limits
 from leadhub.api.errors import error_response
 from leadhub.api.public_cors import origin_of
 from leadhub.config import get_settings
-from leadhub.services import events, forms
-from leadhub.services.db import session_scope
+from leadhub.services import events, forms, team_signal
+from leadhub.services.db import get_engine, session_scope
 from leadhub.services.errors import LeadHubError, NotFound, PermissionDenied, RateLimited, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -50,10 +64,12 @@ THANKS = {"en": "Thank you! We will be in touch soon.", "es": "¡Gracias! Nos po
 TEXTS = {
     "en": {"send": "Send", "required": "required", "fix": "Please correct the highlighted fields.",
            "busy": "Too many submissions from your address; please try again in a minute.",
-           "error": "Sorry, the form could not be sent. Please try again."},
+           "error": "Sorry, the form could not be sent. Please try again.",
+           "down": "The form cannot be sent right now. Please try again in a minute."},
     "es": {"send": "Enviar", "required": "obligatorio", "fix": "Revisa los campos marcados.",
            "busy": "Demasiados envíos desde tu dirección; inténtalo de nuevo en un minuto.",
-           "error": "No se pudo enviar el formulario. Inténtalo de nuevo."},
+           "error": "No se pudo enviar el formulario. Inténtalo de nuevo.",
+           "down": "Ahora mismo no se puede enviar el formulario. Inténtalo de nuevo en un minuto."},
 }
 MESSAGES_ES = {
     "This field is required.": "Este campo es obligatorio.",
@@ -173,6 +189,11 @@ def _form(key: str) -> forms.PublishedForm:
         return forms.published_form(session=session, key=key)
 
 
+def _lang_of_request(request: Request) -> str:
+    lang = request.query_params.get("lang", "") or request.headers.get("accept-language", "")[:2].lower()
+    return lang if lang in ("en", "es") else "en"
+
+
 def _lang(request: Request, form: forms.PublishedForm) -> str:
     lang = request.query_params.get("lang", "")
     if lang in ("en", "es"):
@@ -269,9 +290,12 @@ def _visit_fields(request: Request) -> dict[str, str]:
 @router.get("/{key}", response_class=HTMLResponse)
 def hosted_page(key: str, request: Request) -> HTMLResponse:
     """The form's own page: plain HTML, fast, no JavaScript, embeddable in an iframe."""
-    form = _form(key)
-    with session_scope() as session:
-        forms.record_view(session=session, form=form)
+    try:
+        form = _form(key)
+        with session_scope() as session:
+            forms.record_view(session=session, form=form)
+    except DB_UNAVAILABLE as exc:
+        return _unavailable(exc, wants_json=False, cors={}, lang=_lang_of_request(request))
     lang = _lang(request, form)
     page = render_page(form, lang=lang, action=f"/api/forms/{form.key}/submit", visit=_visit_fields(request))
     return HTMLResponse(page, headers=_page_headers(form))
@@ -364,9 +388,13 @@ def _js_json(value: Any) -> str:
 @router.get("/{key}/embed.js")
 def embed_script(key: str, request: Request) -> Response:
     """The snippet's script: the form (labels in the page's language) and a fresh fill token."""
-    form = _form(key)
-    with session_scope() as session:
-        forms.record_view(session=session, form=form)
+    try:
+        form = _form(key)
+        with session_scope() as session:
+            forms.record_view(session=session, form=form)
+    except DB_UNAVAILABLE as exc:
+        return _unavailable(exc, wants_json=True, cors={"Access-Control-Allow-Origin": "*"},
+                            lang=_lang_of_request(request))
     lang = _lang(request, form)
     base = get_settings().app_url.rstrip("/")
     config = {"key": form.key, "action": f"{base}/api/forms/{form.key}/submit", "lang": lang,
@@ -388,15 +416,10 @@ def embed_snippet(key: str, lang: str = "") -> str:
 # --- Submissions ----------------------------------------------------------------------------
 
 async def _read_values(request: Request) -> tuple[dict[str, Any], bool]:
-    """(values, wants_json): urlencoded, multipart or JSON bodies, at most MAX_BODY_BYTES."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _TooLarge()
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise _TooLarge()
+    """(values, wants_json): urlencoded, multipart or JSON bodies, at most MAX_BODY_BYTES
+    (limits.BodyTooLarge past that, by Content-Length or by the bytes that came)."""
+    body = await limits.read_body(request.scope, request.receive, MAX_BODY_BYTES)
+    request._body = body   # Starlette's form parser reads the body from here
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     wants_json = kind == "application/json" or "application/json" in request.headers.get("accept", "")
     if kind == "application/json":
@@ -412,10 +435,6 @@ async def _read_values(request: Request) -> tuple[dict[str, Any], bool]:
         return {k: v for k, v in parsed.items() if isinstance(v, str)}, wants_json
     text = body.decode("utf-8", errors="replace")
     return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=200)), wants_json
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def _visit_of(values: dict[str, Any], request: Request) -> forms.Visit:
@@ -436,6 +455,8 @@ def preflight(key: str, request: Request) -> Response:
         headers = _cors(form, request)
     except LeadHubError:
         return Response(status_code=403, headers={"Vary": "Origin"})
+    except DB_UNAVAILABLE as exc:
+        return _unavailable(exc, wants_json=True, cors={"Vary": "Origin"}, lang="en")
     headers.update({"Access-Control-Allow-Methods": "POST", "Access-Control-Allow-Headers": "Content-Type, Accept",
                     "Access-Control-Max-Age": "600"})
     return Response(status_code=204, headers=headers)
@@ -444,14 +465,21 @@ def preflight(key: str, request: Request) -> Response:
 @router.post("/{key}/submit")
 async def submit(key: str, request: Request) -> Response:
     """A visitor's submission: 200/303 on success (bots get the same answer), 422 with field
-    errors, 413 when too large, 429 when the address sent too many, 403 from another site."""
+    errors, 413 when too large, 429 when the address sent too many, 403 from another site,
+    503 with Retry-After when the database cannot be reached (nothing is stored then)."""
+    return await handle_submission(key, request)
+
+
+async def handle_submission(key: str, request: Request) -> Response:
+    """The submission route's work; the app's outermost layer (public_cors) calls it directly
+    for POST /api/forms/{key}/submit, the hottest public path."""
     wants_json = "application/json" in request.headers.get("accept", "") or \
         request.headers.get("content-type", "").startswith("application/json")
     cors: dict[str, str] = {"Vary": "Origin"}
     values: dict[str, Any] = {}
     lang = "en"
     try:
-        form = _form(key)
+        form = forms.cached_form(key) or await run_in_threadpool(_form, key)
         cors = _cors(form, request)
         check_rate(request)
         values, wants_json = await _read_values(request)
@@ -459,13 +487,16 @@ async def submit(key: str, request: Request) -> Response:
         if len(values) > forms.MAX_FIELDS + 20:
             raise ValidationFailed("Too many fields.")
         if not forms.is_bot(form, values):
-            if get_settings().is_sqlite:   # one writer at a time anyway: no thread hand-off
-                _store(form, values, _visit_of(values, request))
+            visit = _visit_of(values, request)
+            if get_settings().is_sqlite:
+                # checked here, written by the process's one SQLite writer with whatever else waits
+                await _writer.store(form, _clean(form, values), visit)
             else:
-                await run_in_threadpool(_store, form, values, _visit_of(values, request))
-    except _TooLarge:
-        return JSONResponse({"error": {"type": "PayloadTooLarge", "message": "The submission is too large.",
-                                       "field_errors": {}}}, status_code=413, headers=cors)
+                await run_in_threadpool(_store, form, values, visit)
+    except limits.BodyTooLarge as exc:
+        return JSONResponse({"error": {"type": limits.TYPE, "message": limits.message_for(exc.limit),
+                                       "field_errors": {}}}, status_code=413,
+                            headers={**NO_STORE, **cors, "Connection": "close"})
     except ValidationFailed as exc:
         if wants_json:
             return _with(error_response(_translated(exc, lang)), cors)
@@ -483,6 +514,8 @@ async def submit(key: str, request: Request) -> Response:
                             status_code=429, headers={**NO_STORE, **cors, "Retry-After": str(exc.retry_after)})
     except (NotFound, PermissionDenied) as exc:
         return _with(error_response(exc), cors)
+    except DB_UNAVAILABLE as exc:
+        return _unavailable(exc, wants_json=wants_json, cors=cors, lang=lang)
     if wants_json:
         return JSONResponse({"ok": True, "message": form.thank_you(lang) or THANKS[lang],
                              "redirect_url": form.redirect_url or None}, headers={**NO_STORE, **cors})
@@ -491,6 +524,28 @@ async def submit(key: str, request: Request) -> Response:
     return HTMLResponse(render_page(form, lang=lang, action="", thanks=True),
                         headers={**_page_headers(form), **cors})
 
+
+# --- The database is away -------------------------------------------------------------------
+
+# What a database that cannot be reached raises (refused or lost connection, a full pool,
+# SQLite locked for longer than busy_timeout): the transaction is rolled back, nothing of the
+# submission is stored, and the visitor is asked to send it again a little later.
+DB_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 30
+
+
+def _unavailable(exc: Exception, *, wants_json: bool, cors: dict[str, str], lang: Any) -> Response:
+    log.warning("form submission refused, the database is unavailable: %s", str(exc).splitlines()[0][:300])
+    lang = lang if lang in TEXTS else "en"
+    headers = {**NO_STORE, **cors, "Retry-After": str(RETRY_AFTER_SECONDS)}
+    if wants_json:
+        return JSONResponse({"error": {"type": "ServiceUnavailable", "message": TEXTS[lang]["down"],
+                                       "field_errors": {}}}, status_code=503, headers=headers)
+    return HTMLResponse(f'<!doctype html><html lang="{lang}"><meta charset=utf-8><title>503</title>'
+                        f"<p>{_e(TEXTS[lang]['down'])}</p></html>", status_code=503, headers=headers)
+
+
+# --- Writing submissions --------------------------------------------------------------------
 
 class EventBatcher:
     """Hands committed events to the worker in batches (one queue write per DISPATCH_EVERY
@@ -529,18 +584,128 @@ class EventBatcher:
 _events = EventBatcher()
 
 
-_sqlite_writer = threading.Lock()
+def _clean(form: forms.PublishedForm, values: dict[str, Any]) -> dict[str, Any]:
+    """The visitor's values checked (ValidationFailed per field), without the database: the
+    session only holds the cached team."""
+    with Session(get_engine()) as session:
+        return forms.clean_submission(session, form, values)
 
 
 def _store(form: forms.PublishedForm, values: dict[str, Any], visit: forms.Visit) -> None:
-    """One transaction; its events go to the worker once it has committed. On SQLite the
-    process's writers queue on a lock here: waiting in SQLite's busy handler (which sleeps
-    and retries) costs far more under load than taking turns."""
-    with (_sqlite_writer if get_settings().is_sqlite else contextlib.nullcontext()), session_scope() as session:
+    """PostgreSQL: one transaction per submission, in a worker thread; its events go to the
+    worker once it has committed."""
+    with session_scope() as session:
         outcome = forms.submit(session=session, form=form, values=values, visit=visit)
         if not outcome.created:
             events.after_commit(session)   # an update's own events (events.record): enqueue them too
     _events.add(outcome.event_ids)
+
+
+@dataclass
+class _Job:
+    form: forms.PublishedForm
+    clean: dict[str, Any]
+    visit: forms.Visit
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future
+
+
+class IntakeWriter:
+    """SQLite takes one writer at a time, so one thread of this process writes every checked
+    submission, off the event loop (which meanwhile reads and checks the next requests).
+    Submissions that arrive while it writes wait together and are then written in ONE
+    transaction (group commit: one commit, one board signal for the lot). Each is still
+    atomic: if that transaction fails, it is rolled back whole and each submission is written
+    again alone, so one bad submission fails only itself. A request's answer waits until its
+    submission has committed."""
+
+    MAX_BATCH = 64
+
+    def __init__(self):
+        self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    async def store(self, form: forms.PublishedForm, clean: dict[str, Any], visit: forms.Visit) -> forms.Outcome:
+        loop = asyncio.get_running_loop()
+        job = _Job(form, clean, visit, loop, loop.create_future())
+        self._queue.put(job)
+        if self._thread is None or not self._thread.is_alive():
+            self._start()
+        return await job.future
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                # the thread runs in the request's context (Reflex's contexts included), so
+                # what its commits announce reaches open boards like any request's commit
+                context = contextvars.copy_context()
+                self._thread = threading.Thread(target=context.run, args=(self._run,),
+                                                name="form-intake-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]          # blocks until a submission comes
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._write(batch)
+            except BaseException as exc:  # noqa: BLE001 - the writer must outlive any failure
+                log.exception("form intake writer failed")
+                for job in batch:
+                    _settle(job, None, exc)
+
+    def _write(self, batch: list[_Job]) -> None:
+        try:
+            outcomes = _write_together(batch)
+        except Exception as exc:  # noqa: BLE001 - rolled back whole: write each alone
+            if len(batch) == 1:
+                _settle(batch[0], None, exc)
+                return
+            for job in batch:
+                try:
+                    outcome = _write_together([job])
+                except Exception as alone:  # noqa: BLE001 - answered to this request only
+                    _settle(job, None, alone)
+                else:
+                    _events.add(outcome[0].event_ids)
+                    _settle(job, outcome[0], None)
+            return
+        _events.add(tuple(i for outcome in outcomes for i in outcome.event_ids))
+        for job, outcome in zip(batch, outcomes):
+            _settle(job, outcome, None)
+
+
+def _write_together(batch: list[_Job]) -> list[forms.Outcome]:
+    with session_scope() as session:
+        outcomes = [forms.store(session=session, form=job.form, clean=job.clean, visit=job.visit,
+                                bump_signal=False) for job in batch]
+        for team_id in sorted({job.form.team_id for job, o in zip(batch, outcomes) if o.created}):
+            team_signal.bump(session=session, team_id=team_id)   # one signal for the new leads
+        if not all(o.created for o in outcomes):
+            events.after_commit(session)   # an update's own events (events.record): enqueue them too
+    return outcomes
+
+
+def _settle(job: _Job, outcome: forms.Outcome | None, exc: BaseException | None) -> None:
+    def settle() -> None:
+        if job.future.done():        # the visitor went away meanwhile
+            return
+        if exc is not None:
+            job.future.set_exception(exc)
+        else:
+            job.future.set_result(outcome)
+    try:
+        job.loop.call_soon_threadsafe(settle)
+    except RuntimeError:  # that event loop is closed (server shutting down)
+        pass
+
+
+_writer = IntakeWriter()
 
 
 def _message(text: str, lang: str) -> str:

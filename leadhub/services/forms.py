@@ -35,7 +35,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, bindparam, insert, or_, update
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint, bindparam, insert, union, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, func, select
@@ -594,13 +594,16 @@ def clean_submission(session: Session, form: PublishedForm, values: dict[str, An
         raw["lead_source"] = form.lead_source
     raw["custom_fields"] = custom
     raw.setdefault("last_name", "")
-    session.merge(form.team, load=False)  # the cached team: no query for the phone region
+    # The cached team, held here: the session's identity map keeps it only while referenced,
+    # and clean_lead_fields reads it (the phone region) without a query.
+    team = session.merge(form.team, load=False)
     try:
         clean = leads.clean_lead_fields(session, form.ctx, raw, partial=False, schema=form.schema)
     except ValidationFailed as exc:
         for key, message in exc.field_errors.items():
             name = "cf." + key.split(".", 1)[1] if key.startswith("custom_fields.") else key
             errors.setdefault(name, message)
+    del team
     if errors:
         raise ValidationFailed(field_errors=errors)
     return clean
@@ -614,8 +617,15 @@ def submit(*, session: Session, form: PublishedForm, values: dict[str, Any],
            visit: Visit | None = None) -> Outcome:
     """One visitor's submission in the caller's transaction. The caller has already dropped
     bots; after commit it hands `Outcome.event_ids` to the worker (tasks.dispatch_events)."""
-    team = session.merge(form.team, load=False)  # held here: no query for the team's region
-    clean = clean_submission(session, form, values)
+    return store(session=session, form=form, clean=clean_submission(session, form, values), visit=visit)
+
+
+def store(*, session: Session, form: PublishedForm, clean: dict[str, Any], visit: Visit | None = None,
+          bump_signal: bool = True) -> Outcome:
+    """Write a checked submission (`clean_submission`) in the caller's transaction: duplicate
+    matching, the new or updated lead, the submission row and its events. A caller writing
+    several submissions in one transaction passes bump_signal=False and calls
+    `team_signal.bump` once for the team afterwards (a new lead's board signal)."""
     visit = visit or Visit()
     counter = 0
     if form.owner_mode == "round_robin":  # whose turn it is, counted in the database (all workers)
@@ -625,25 +635,28 @@ def submit(*, session: Session, form: PublishedForm, values: dict[str, Any],
                                   .returning(forms_table.c.submissions)).scalar_one()
     match = _duplicate(session, form, clean)
     if match is not None:
+        team = session.merge(form.team, load=False)  # held: notes and re-scoring read the team
         lead_id, created = _update_existing(session, form, match, clean, visit), False
+        del team
     else:
-        lead_id, created = _insert_new(session, form, clean, counter), True
+        lead_id, created = _insert_new(session, form, clean, counter, bump_signal), True
     now = utcnow()
+    referrer, page_url = visit.referrer[:500], visit.page_url[:500]
+    utm = {k: (visit.utm.get(k) or "")[:200] for k in UTM_KEYS}
     submission_id = session.execute(_SUBMISSION_INSERT, {
         "team_id": form.team_id, "form_id": form.id, "lead_id": lead_id, "created_lead": created,
-        "referrer": visit.referrer[:500], "page_url": visit.page_url[:500], "submitted_at": now,
-        **{k: (visit.utm.get(k) or "")[:200] for k in UTM_KEYS}}).scalar_one()
+        "referrer": referrer, "page_url": page_url, "submitted_at": now, **utm}).scalar_one()
     payload = {"lead_id": lead_id, "form_id": form.id, "form": form.name, "created": created,
-               "submission_id": submission_id, "referrer": visit.referrer[:500],
-               "page_url": visit.page_url[:500], **{k: v[:200] for k, v in visit.utm.items() if v}}
-    recorded = [(FORM_SUBMITTED_EVENT, payload)]
+               "submission_id": submission_id, "referrer": referrer, "page_url": page_url,
+               **{k: v for k, v in utm.items() if v}}
+    rows = [{"team_id": form.team_id, "user_id": None, "lead_id": lead_id, "occurred_at": now,
+             "name": FORM_SUBMITTED_EVENT, "payload": payload}]
     if created:
-        recorded.append((NEW_LEAD_EVENT, {"lead_id": lead_id, "source": "web_form", "form_id": form.id,
-                                          "form": form.name}))
-    event_ids = [session.execute(_EVENT_INSERT, {
-        "team_id": form.team_id, "user_id": None, "lead_id": lead_id, "occurred_at": now, "name": name,
-        "payload": data}).scalar_one() for name, data in recorded]
-    del team
+        rows.append({"team_id": form.team_id, "user_id": None, "lead_id": lead_id, "occurred_at": now,
+                     "name": NEW_LEAD_EVENT, "payload": {"lead_id": lead_id, "source": "web_form",
+                                                         "form_id": form.id, "form": form.name}})
+    # both events in one INSERT … RETURNING (SQLAlchemy's insertmanyvalues), ids in row order
+    event_ids = session.execute(_EVENT_INSERT_SORTED, rows).scalars().all()
     return Outcome(lead_id=lead_id, created=created, submission_id=submission_id,
                    event_ids=tuple(event_ids))
 
@@ -672,12 +685,17 @@ def _duplicate(session: Session, form: PublishedForm, clean: dict[str, Any]) -> 
 
 NO_MATCH = "#"   # no stored e-mail or E.164 phone is ever this
 _lead = Lead.__table__
+# One indexed look-up per key (team+email, team+phone, team+mobile), joined by UNION: written
+# as one OR, SQLite reads every lead of the team instead.
+_by_key = union(
+    select(_lead.c.id).where(_lead.c.team_id == bindparam("team"), _lead.c.email == bindparam("email")),
+    select(_lead.c.id).where(_lead.c.team_id == bindparam("team"),
+                             _lead.c.phone.in_([bindparam("phone1"), bindparam("phone2")])),
+    select(_lead.c.id).where(_lead.c.team_id == bindparam("team"),
+                             _lead.c.mobile.in_([bindparam("phone1"), bindparam("phone2")])))
 _CANDIDATES = (select(_lead.c.id, _lead.c.first_name, _lead.c.last_name, _lead.c.company, _lead.c.email,
                       _lead.c.phone, _lead.c.mobile)
-               .where(_lead.c.team_id == bindparam("team"),
-                      or_(_lead.c.email == bindparam("email"),
-                          _lead.c.phone.in_([bindparam("phone1"), bindparam("phone2")]),
-                          _lead.c.mobile.in_([bindparam("phone1"), bindparam("phone2")])))
+               .where(_lead.c.id.in_(select(_by_key.subquery().c.id)))
                .order_by(_lead.c.id.desc()).limit(50))
 
 
@@ -692,7 +710,8 @@ def _owner_for(form: PublishedForm, counter: int) -> int | None:
 # Built once: building a statement per request (bind objects, cache keys) costs more than
 # running it. Values come as execute() parameters.
 _SUBMISSION_INSERT = insert(FormSubmission.__table__).returning(FormSubmission.__table__.c.id)
-_EVENT_INSERT = insert(DomainEvent.__table__).returning(DomainEvent.__table__.c.id)
+_EVENT_INSERT_SORTED = insert(DomainEvent.__table__).returning(DomainEvent.__table__.c.id,
+                                                                  sort_by_parameter_order=True)
 _HISTORY_INSERT = insert(LeadStatusHistory.__table__)
 _SCORE_INSERT = insert(scoring.LeadScore.__table__)
 _MEMBER_INSERT = insert(CampaignMember.__table__)
@@ -702,7 +721,8 @@ _LEAD_INSERT = insert(Lead.__table__).values(  # topping its column: position = 
         Lead.__table__.c.status == bindparam("top_status")).scalar_subquery()).returning(Lead.__table__.c.id)
 
 
-def _insert_new(session: Session, form: PublishedForm, clean: dict[str, Any], counter: int) -> int:
+def _insert_new(session: Session, form: PublishedForm, clean: dict[str, Any], counter: int,
+                bump_signal: bool = True) -> int:
     """A new lead, written with Core statements: the row, its status history, the board's
     signal, its campaign membership and its score from the cached model."""
     now = utcnow()
@@ -728,7 +748,8 @@ def _insert_new(session: Session, form: PublishedForm, clean: dict[str, Any], co
     if form.campaign_id:
         session.execute(_MEMBER_INSERT, {"team_id": form.team_id, "campaign_id": form.campaign_id,
                                          "lead_id": lead_id, "added_at": now})
-    team_signal.bump(session=session, team_id=form.team_id)
+    if bump_signal:
+        team_signal.bump(session=session, team_id=form.team_id)
     return lead_id
 
 
