@@ -4,6 +4,8 @@ a bar opens the records behind it."""
 from __future__ import annotations
 
 import reflex as rx
+from reflex.utils.imports import ImportVar
+from reflex.vars.base import LiteralVar, Var, VarData
 
 from leadhub.components.analytics_filters import filter_bar
 from leadhub.components.charts import chart
@@ -16,6 +18,19 @@ TABS = [("Dashboard", "/analytics", "layout-dashboard"), ("Reports", "/analytics
         ("Channel costs", "/analytics/costs", "wallet")]
 TREND_COLOURS = {"up": "var(--green-11)", "down": "var(--red-11)", "flat": "var(--gray-11)",
                  "none": "var(--gray-11)"}
+
+
+class RelabelOnLanguage(rx.Fragment):
+    """Runs DashboardState.relabel whenever the language changes: the figures are built in the
+    user's language on the server, so a new language means drawing them again."""
+
+    def add_hooks(self) -> list[Var]:
+        chain = rx.fragment(on_mount=DashboardState.relabel).event_triggers["on_mount"]
+        call = LiteralVar.create(chain)
+        lang = SessionState.lang
+        return [Var(f"useEffect(() => {{ {call!s}(); }}, [{lang!s}]);",
+                    _var_data=VarData.merge(lang._get_all_var_data(), call._get_all_var_data(),
+                                            VarData(imports={"react": [ImportVar(tag="useEffect")]})))]
 
 
 def analytics_nav(active: str) -> rx.Component:
@@ -223,6 +238,5 @@ def analytics_page() -> rx.Component:
         rx.cond(DashboardState.loaded, dashboard_body(),
                 rx.center(rx.spinner(size="3"), padding="4em", width="100%")),
         drill_dialog(),
-        # remounted whenever the language changes: the charts are drawn again in it
-        rx.fragment(key=SessionState.lang, on_mount=DashboardState.relabel),
+        RelabelOnLanguage.create(),
     )

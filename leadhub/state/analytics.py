@@ -194,7 +194,7 @@ class DashboardState(AnalyticsFilterState):
     @rx.event
     @handles_errors
     def relabel(self):
-        """The language changed (the page remounts a keyed marker): draw the charts again in
+        """The language changed (pages/analytics.py watches it): draw the charts again in
         it. Titles, axes, legends and tables are built in the user's language on the server."""
         if self.loaded and self._figures_lang != self.lang:
             return DashboardState.load

@@ -174,6 +174,66 @@ def test_manager_filters_the_dashboard_and_drills_into_a_bar(page, live_app, ana
     screenshot("analytics-dashboard-full")
 
 
+def test_segment_picker_and_a_language_switch_redraw_the_charts(page, live_app, analytics_rows, screenshot):
+    """Pick a saved lead segment in the filter bar: every chart follows it. Switch to Spanish:
+    the charts are drawn again with Spanish titles, legends and axes."""
+    from playwright.sync_api import expect
+    from sqlmodel import Session
+
+    from leadhub.services import auth, segments
+    from leadhub.services.context import TeamContext
+    from leadhub.services.db import engine_for
+
+    team_id = live_app.seed.extra["team_id"]
+    with Session(engine_for(live_app.database_url)) as session:
+        manager_id = auth.find_user(session=session, email=live_app.seed.manager.email).id
+        ctx = TeamContext(team_id, manager_id, "manager")
+        name = "Segmento e2e: Upwork"
+        if not any(s.name == name for s in segments.list_segments(session=session, ctx=ctx)):
+            segments.create_segment(session=session, ctx=ctx, data={
+                "name": name, "entity": "lead",
+                "conditions": [{"field": "lead_source", "operator": "equals", "value": "Upwork"}]})
+        session.commit()
+
+    open_dashboard(page, live_app, live_app.seed.manager)
+    page.get_by_role("radio", name="EN").click()      # a user's language is kept from earlier tests
+    page.wait_for_function(
+        "() => (document.getElementById('chart-volume_type')?.data || []).some(t => t.name === 'Platform')",
+        timeout=15_000)
+    everyone = sum(sum(t["y"]) for t in chart_traces(page, "chart-volume_type"))
+    reps_before = sum(sum(t["x"]) for t in chart_traces(page, "chart-reps"))
+    assert reps_before > 0
+    page.click("#filter-segment")
+    page.get_by_role("option", name="Segmento e2e: Upwork").click()
+    page.wait_for_function(
+        f"() => (document.getElementById('chart-volume_type')?.data || []).reduce((n, t) => n + t.y.reduce((a, b) => a + b, 0), 0) < {everyone}",
+        timeout=15_000)
+    narrowed = sum(sum(t["y"]) for t in chart_traces(page, "chart-volume_type"))
+    assert 0 < narrowed < everyone
+    assert sum(sum(t["x"]) for t in chart_traces(page, "chart-reps")) < reps_before
+    expect(page.locator("#filter-segment")).to_contain_text("Segmento e2e: Upwork")
+    page.wait_for_timeout(500)
+    screenshot("analytics-segment")
+
+    page.get_by_role("radio", name="ES").click()
+    page.wait_for_function(
+        "() => (document.getElementById('chart-volume_type')?.data || []).some(t => t.name === 'Llamada')",
+        timeout=20_000)
+    names = {t["name"] for t in chart_traces(page, "chart-volume_type")}
+    assert "Platform" not in names and "Plataforma" in names
+    assert sum(sum(t["y"]) for t in chart_traces(page, "chart-volume_type")) == narrowed   # the filter stays
+    spanish_series = {t["name"] for t in chart_traces(page, "chart-reps")}
+    expect(page.locator("#filter-segment")).to_contain_text("Segmento e2e: Upwork")
+    page.wait_for_timeout(500)
+    screenshot("analytics-spanish")
+    page.get_by_role("radio", name="EN").click()      # put the manager's language back
+    page.wait_for_function(
+        "() => (document.getElementById('chart-volume_type')?.data || []).some(t => t.name === 'Platform')",
+        timeout=20_000)
+    english_series = {t["name"] for t in chart_traces(page, "chart-reps")}
+    assert "Outreach" in english_series and spanish_series.isdisjoint({"Outreach", "Leads touched"})
+
+
 def test_report_builder_and_costs(page, live_app, analytics_rows, screenshot):
     from playwright.sync_api import expect
 

@@ -8,7 +8,11 @@ from decimal import Decimal
 from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from leadhub.services.models import utcnow
+from leadhub.services.models import Lead, utcnow
+
+# Rep conversions count leads converted in the range: without this index a range means a scan
+# of the whole team's leads (declared here, with the analytics migration that creates it).
+Index("ix_lead_team_converted_analytics", Lead.__table__.c.team_id, Lead.__table__.c.converted_at)
 
 
 class ChannelCost(SQLModel, table=True):
