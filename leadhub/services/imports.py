@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -63,6 +64,7 @@ CHUNK_ROWS = 5000
 CACHE_KB = 64 * 1024          # SQLite page cache while an import writes a chunk
 ANNOUNCE_SECONDS = 1.0        # open boards hear of an import's new leads at most this often
 PREVIEW_ROWS = 10
+LABEL_LIKENESS = 90           # a header this alike (rapidfuzz ratio) to a custom field's label maps to it
 DUPLICATE_MODES = ("skip", "update", "create")
 IMPORTED_EVENT = "LeadsImported"
 FULL_NAME = "full_name"          # a column "Name" split into first and last name
@@ -343,10 +345,15 @@ def suggest_mapping(headers: Iterable[str], schema: custom_fields.LeadSchema) ->
     for target, words in SYNONYMS.items():
         for word in words:
             lookup.setdefault(word, target)
+    labels = {_fold(spec.label): spec.column for spec in schema.fields}
     suggested: dict[str, str] = {}
     taken: set[str] = set()
     for header in headers:
         target = lookup.get(_fold(header), "")
+        if not target and labels:   # a custom field's label written a little differently
+            from rapidfuzz import fuzz, process
+            best = process.extractOne(_fold(header), list(labels), scorer=fuzz.ratio, score_cutoff=LABEL_LIKENESS)
+            target = labels[best[0]] if best else ""
         if target and target not in taken:
             suggested[header] = target
             taken.add(target)
@@ -505,13 +512,17 @@ def start(*, session: Session, ctx: TeamContext, job_id: int, mapping: dict[str,
 
 
 def start_import(*, session: Session, ctx: TeamContext, file_bytes: bytes, filename: str,
-                 mapping: dict[str, str], options: ImportOptions | dict[str, Any] | None = None,
+                 mapping: dict[str, str] | str | None, options: ImportOptions | dict[str, Any] | None = None,
                  enqueue: bool = True) -> ImportJob:
-    """Upload and queue in one call (API, CLI). `mapping` maps headers to fields; headers left
-    out are not imported; None or {} uses the suggested mapping."""
+    """Upload and queue in one call: the API and the `leadhub import` command. `mapping` maps
+    headers to fields (headers left out are not imported) or is the command line's text
+    (`parse_mapping`); None, {} or '' uses the mapping suggested from the headers."""
     job = create_draft(session=session, ctx=ctx, file_bytes=file_bytes, filename=filename)
+    schema = custom_fields.lead_schema(session=session, ctx=ctx)
+    if isinstance(mapping, str):
+        mapping = parse_mapping(mapping, list(job.headers), list_mappings(session=session, ctx=ctx), schema)
     if not mapping:
-        mapping = suggest_mapping(job.headers, custom_fields.lead_schema(session=session, ctx=ctx))
+        mapping = suggest_mapping(job.headers, schema)
     return start(session=session, ctx=ctx, job_id=job.id, mapping=mapping, options=options, enqueue=enqueue)
 
 
@@ -583,6 +594,7 @@ def _slow_clean(session: Session, ctx: TeamContext, schema: custom_fields.LeadSc
     return out
 
 
+@lru_cache(maxsize=64)
 def _phone_rules(region: str):
     """What `_fast_phones` needs of a region's phonenumbers metadata, or None when numbers of
     the region can only be read by the library itself (a calling code shared by several
@@ -597,50 +609,64 @@ def _phone_rules(region: str):
             or metadata.national_prefix_for_parsing or metadata.national_prefix \
             or any(int(code[:i]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE for i in range(1, len(code))):
         return None
+    # phonenumbers' own order of number types (see _number_type_helper); valid = the general
+    # description and one type match, each by its possible lengths and its pattern.
     kinds = [metadata.premium_rate, metadata.toll_free, metadata.shared_cost, metadata.voip,
              metadata.personal_number, metadata.pager, metadata.uan, metadata.voicemail, metadata.fixed_line]
     if not metadata.same_mobile_and_fixed_line_pattern:
         kinds.append(metadata.mobile)
-    descs = [(tuple(d.possible_length), d.national_number_pattern) for d in kinds
-             if d is not None and d.national_number_pattern]
+    kinds = [d for d in kinds if d is not None and d.national_number_pattern]
     general = metadata.general_desc
-    return code, metadata.international_prefix, (tuple(general.possible_length), general.national_number_pattern), descs
+    if general is None or not general.national_number_pattern:
+        return None
+    by_length: dict[int, re.Pattern] = {}
+    for length in range(2, 18):
+        if general.possible_length and length not in general.possible_length:
+            continue
+        patterns = [d.national_number_pattern for d in kinds
+                    if not d.possible_length or length in d.possible_length]
+        if patterns:
+            by_length[length] = re.compile("(?:%s)" % ")|(?:".join(patterns))
+    return (code, re.compile(metadata.international_prefix) if metadata.international_prefix else None,
+            re.compile(general.national_number_pattern), by_length)
 
 
-def _fast_phones(raw: pd.Series, region: str) -> pd.Series:
-    """E.164 of the numbers whose reading is certain without the (slow) parser, NaN for the rest.
+_PHONE_SHAPE = re.compile(r"\+?[0-9 ().\-]*[0-9][0-9 ().\-]*")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+
+
+def _fast_phones(values: Iterable[str], region: str) -> dict[str, str]:
+    """E.164 of the numbers whose reading is certain without the (slow) parser; the others
+    are left out.
 
     Only for regions where phonenumbers reads a plain number simply (see `_phone_rules`): the
     value is digits with spaces, dots, dashes or brackets, local ("612 34 56 78": not starting
     with 0, the international prefix or the calling code) or international in the team's
     calling code ("+34 612…"); it is accepted when it is valid the way
-    `phonenumbers.is_valid_number` decides (the general pattern and one number type's pattern
-    and length), which gives the same E.164 as `leads.normalise_phone`. Everything else — and
-    every number this refuses — goes through `normalise_phone`, so this never refuses."""
-    rules = _phone_rules(region or "US") if len(raw) else None
-    out = pd.Series(float("nan"), index=raw.index, dtype=object)
+    `phonenumbers.is_valid_number` decides (the general pattern and one number type's pattern,
+    each with its possible lengths), which gives the same E.164 as `leads.normalise_phone`.
+    Everything else — and every number this does not accept — goes through `normalise_phone`,
+    so this never refuses anything."""
+    rules = _phone_rules((region or "US").upper())
     if rules is None:
-        return out
-    code, idd, general, descs = rules
-    shaped = raw.str.fullmatch(r"\+?[0-9 ().\-]+") & raw.str.contains(r"\d", regex=True)
-    digits = raw.str.replace(r"[^0-9]", "", regex=True)
-    plus = raw.str.startswith("+")
-    national = shaped & ~plus & ~digits.str.startswith("0") & ~digits.str.startswith(code)
-    if idd:
-        national &= ~digits.str.match(idd)
-    rest = digits.str.slice(len(code))
-    international = shaped & plus & digits.str.startswith(code) & ~rest.str.startswith("0")
-    nsn = digits.where(~international, rest)
-    lengths = nsn.str.len()
-
-    def matching(desc) -> pd.Series:
-        possible, pattern = desc
-        fits = lengths.isin(possible) if possible else pd.Series(True, index=raw.index)
-        return fits & nsn.str.fullmatch(pattern)
-    valid = (national | international) & matching(general)
-    if valid.any():
-        valid &= pd.concat([matching(d) for d in descs], axis=1).any(axis=1) if descs else False
-    out[valid] = "+" + code + nsn[valid]
+        return {}
+    code, idd, general, by_length = rules
+    out: dict[str, str] = {}
+    for value in values:
+        if not _PHONE_SHAPE.fullmatch(value):
+            continue
+        digits = _NOT_DIGIT.sub("", value)
+        if value[0] == "+":
+            if not digits.startswith(code) or digits[len(code):len(code) + 1] in ("0", ""):
+                continue
+            nsn = digits[len(code):]
+        elif digits[0] == "0" or digits.startswith(code) or (idd is not None and idd.match(digits)):
+            continue
+        else:
+            nsn = digits
+        kinds = by_length.get(len(nsn))
+        if kinds is not None and general.fullmatch(nsn) and kinds.fullmatch(nsn):
+            out[value] = "+" + code + nsn
     return out
 
 
@@ -709,11 +735,20 @@ def check_rows(session: Session, ctx: TeamContext, frame: pd.DataFrame, mapping:
         message = "Last name is required." if name == "last_name" else "This field is required."
         fail(missing & ~checked.bad, header or name, message)
     for spec in schema.fields:
-        if spec.required:
+        if spec.required:   # as the lead form: a value, and a required checkbox ticked
             series = checked.values.get(spec.column)
             header = next((h for h, t in mapping.items() if t == spec.column), spec.label)
-            missing = pd.Series(True, index=frame.index) if series is None else series.isna()
+            if series is None:
+                missing = pd.Series(True, index=frame.index)
+            elif spec.type == "checkbox":
+                missing = series.map(lambda v: v is not True).astype(bool)
+            else:
+                missing = series.isna()
             fail(missing & ~checked.bad, header, "This field is required.")
+    for name, series in checked.values.items():   # pandas may have put NaN where a cell had no value
+        blank = series.isna()
+        if blank.any():
+            checked.values[name] = series.astype(object).where(~blank, None)
     if error_frames:
         errors = pd.concat(error_frames).sort_values(["row"], kind="stable")
         checked.errors = [RowError(int(r), str(c), str(m)) for r, c, m in errors.itertuples(index=False)]
@@ -770,11 +805,11 @@ def _check_standard(session, ctx, schema, name: str, raw: pd.Series, empty: pd.S
         todo = ~empty & (raw.str.len() <= leads.TEXT_LIMITS[name])
         fail(~empty & ~todo, header, f"Use at most {leads.TEXT_LIMITS[name]} characters.")
         region = (session.get(Team, ctx.team_id).country or "US")
-        fast = _fast_phones(raw.where(todo, ""), region)
-        known = todo & fast.notna()
-        out[known] = fast[known]
-        todo &= ~known
-        return _map_slow(raw, todo, _phones(raw[todo].unique(), region), out, header, fail)
+        distinct = raw[todo].unique()
+        known = _fast_phones(distinct, region)
+        results = {v: (e164, None) for v, e164 in known.items()}
+        results.update(_phones([v for v in distinct if v not in known], region))
+        return _map_slow(raw, todo, results, out, header, fail)
     limit = leads.TEXT_LIMITS[name]
     too_long = raw.str.len() > limit
     fail(too_long, header, f"Use at most {limit} characters.")
@@ -1424,11 +1459,8 @@ def import_path(*, path: str, team_id: int, mapping: str = "", duplicates: str =
         if member is None:
             raise NotFound("No such member of this team." if user_email else "The team has no admin.")
         ctx = TeamContext(team_id, member.user_id, member.role)
-        job = create_draft(session=session, ctx=ctx, file_bytes=data, filename=Path(path).name)
-        schema = custom_fields.lead_schema(session=session, ctx=ctx)
-        chosen = parse_mapping(mapping, list(job.headers), list_mappings(session=session, ctx=ctx), schema)
-        start(session=session, ctx=ctx, job_id=job.id, mapping=chosen, options={"duplicates": duplicates},
-              enqueue=False)
+        job = start_import(session=session, ctx=ctx, file_bytes=data, filename=Path(path).name,
+                           mapping=mapping or "", options={"duplicates": duplicates}, enqueue=False)
         session.commit()
         job_id = job.id
     return run_import(job_id, engine=engine), _errors_path(job_id)
