@@ -21,11 +21,17 @@ TREND_COLOURS = {"up": "var(--green-11)", "down": "var(--red-11)", "flat": "var(
 
 
 class RelabelOnLanguage(rx.Fragment):
-    """Runs DashboardState.relabel whenever the language changes: the figures are built in the
+    """Runs a page's relabel event whenever the language changes: figures are built in the
     user's language on the server, so a new language means drawing them again."""
 
+    @classmethod
+    def create(cls, *children, handler=None, **props):
+        component = super().create(*children, **props)
+        component._relabel_handler = handler
+        return component
+
     def add_hooks(self) -> list[Var]:
-        chain = rx.fragment(on_mount=DashboardState.relabel).event_triggers["on_mount"]
+        chain = rx.fragment(on_mount=self._relabel_handler).event_triggers["on_mount"]
         call = LiteralVar.create(chain)
         lang = SessionState.lang
         return [Var(f"useEffect(() => {{ {call!s}(); }}, [{lang!s}]);",
@@ -238,5 +244,5 @@ def analytics_page() -> rx.Component:
         rx.cond(DashboardState.loaded, dashboard_body(),
                 rx.center(rx.spinner(size="3"), padding="4em", width="100%")),
         drill_dialog(),
-        RelabelOnLanguage.create(),
+        RelabelOnLanguage.create(handler=DashboardState.relabel),
     )

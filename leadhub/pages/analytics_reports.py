@@ -9,7 +9,7 @@ from leadhub.components.charts import chart
 from leadhub.components.forms import field_error, labelled, text_field
 from leadhub.components.i18n import t
 from leadhub.components.layout import app_shell, page_title
-from leadhub.pages.analytics import analytics_nav
+from leadhub.pages.analytics import RelabelOnLanguage, analytics_nav
 from leadhub.services.outreach import TYPE_LABELS, OutreachType
 from leadhub.state.analytics_reports import CostsState, ReportsState
 from leadhub.state.session import NONE
@@ -115,6 +115,7 @@ def reports_page() -> rx.Component:
         page_title("Analytics"),
         analytics_nav("Reports"),
         filter_bar(ReportsState.run, grain=False),
+        RelabelOnLanguage.create(handler=ReportsState.relabel),
         builder(),
         rx.grid(
             rx.card(rx.vstack(

@@ -35,6 +35,7 @@ class ReportsState(AnalyticsFilterState):
     columns: list[str] = []
     rows: list[list[str]] = []
     figure: dict = {}
+    _figure_lang: str = ""
     truncated: bool = False
     field_errors: dict[str, str] = {}
     saved: list[dict[str, str]] = []
@@ -94,6 +95,12 @@ class ReportsState(AnalyticsFilterState):
         return ReportsState.run
 
     @rx.event
+    def relabel(self):
+        """The language changed: run the report again so its chart and columns follow."""
+        if self._figure_lang and self._figure_lang != self.lang:
+            return ReportsState.run
+
+    @rx.event
     @handles_errors
     def run(self):
         ctx = self._ctx()
@@ -111,6 +118,7 @@ class ReportsState(AnalyticsFilterState):
         self.rows = [[*(str(v) for v in row[:-1]), "" if row[-1] is None else f"{row[-1]:,.2f}".rstrip("0").rstrip(".")]
                      for row in result.frame.itertuples(index=False)]
         self.figure = charts.report_figure(result.frame, self.columns, result.spec.chart, tr)
+        self._figure_lang = self.lang
         self.truncated = result.truncated
         self.currency_note = (f"{tr('Amounts in')} {result.currency}"
                               if self.r_object == "deals" and self.r_measure != "count" else "")

@@ -166,3 +166,15 @@ def test_every_analytics_text_has_spanish():
     texts -= {"CSV", "PNG"}
     missing = sorted(t for t in texts if t not in ES and not t.startswith(("/", "layout", "table", "coins")))
     assert missing == []
+
+
+def test_report_redraws_in_a_new_language(app_database, session, team_a, known):
+    state = make_state(ReportsState, _login(session, team_a.manager.email, "manager-pass-1"))
+    _on_known_range(state)
+    state.load()
+    state.run()
+    assert state.columns == ["Lead source", "Count"] and state.relabel() is None
+    state.lang = "es"
+    assert state.relabel() is not None
+    state.run()
+    assert state.columns[-1] != "Count" and state.relabel() is None
