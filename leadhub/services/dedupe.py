@@ -133,15 +133,31 @@ def same_sounding(a: str, b: str) -> bool:
     return bool(codes_a & codes_b) and skeleton_a == skeleton_b and end_a == end_b
 
 
+@lru_cache(maxsize=100_000)
+def _shapes(key: str) -> dict[tuple[str, str], frozenset[str]]:
+    """A folded name's words by (consonant skeleton, ending), for `_respell`."""
+    shapes: dict[tuple[str, str], set[str]] = {}
+    for word in key.split():
+        if len(word) >= 3 and word.isalpha():
+            _codes, skeleton, ending = _sound(word)
+            shapes.setdefault((skeleton, ending), set()).add(word)
+    return {shape: frozenset(words) for shape, words in shapes.items()}
+
+
 def _respell(a: str, b: str) -> str:
     """`a` with each word written as the word of `b` that sounds the same."""
-    b_words = b.split()
+    a_shapes, b_shapes = _shapes(a), _shapes(b)
+    other = {shape: b_shapes[shape] - words for shape, words in a_shapes.items()
+             if shape in b_shapes and b_shapes[shape] - words}
+    if not other:
+        return a
     out = []
     for word in a.split():
-        if word in b_words:
-            out.append(word)
-        else:
-            out.append(next((w for w in b_words if same_sounding(word, w)), word))
+        if len(word) >= 3 and word.isalpha():
+            codes, skeleton, ending = _sound(word)
+            spellings = other.get((skeleton, ending), ())
+            word = next((w for w in sorted(spellings) if codes & _sound(w)[0]), word)
+        out.append(word)
     return " ".join(out)
 
 
@@ -221,11 +237,14 @@ def name_score(a: str, b: str) -> float:
         return 0.0
     if a == b:
         return 100.0
-    respelled = _respell(b, a)
-    if respelled == a:
-        return 99.0
-    score = _forgiving_score(a, respelled)
-    if score >= NAME_THRESHOLD and names_conflict(a, respelled):
+    score = _forgiving_score(a, b)
+    if score < NAME_THRESHOLD:  # perhaps other spellings of the same words
+        respelled = _respell(b, a)
+        if respelled == a:
+            return 99.0
+        if respelled != b:
+            b, score = respelled, max(score, _forgiving_score(a, respelled))
+    if score >= NAME_THRESHOLD and names_conflict(a, b):
         return float(min(score, NAME_THRESHOLD - 1))
     return score
 
