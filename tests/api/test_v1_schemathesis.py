@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from leadhub.config import get_settings  # noqa: E402
 from leadhub.services import imports, leads, tasks  # noqa: E402
 from tests.api.v1_support import make_key  # noqa: E402
+from tests.security.test_route_crawler import app_routes  # noqa: E402
 
 EXAMPLES = int(os.environ.get("LEADHUB_API_FUZZ_EXAMPLES", "15"))
 
@@ -55,8 +56,10 @@ def test_no_input_makes_the_api_fail(fuzz_app):
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", api)
     headers = {"Authorization": f"Bearer {fuzz_app}"}
     failures: list[str] = []
+    covered: set[tuple[str, str]] = set()
     for result in schema.get_all_operations():
         operation = result.ok()
+        covered.add((operation.method.upper(), operation.path))
         for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
             @settings(max_examples=EXAMPLES, deadline=None, database=None, phases=[Phase.generate],
                       suppress_health_check=list(HealthCheck))
@@ -82,3 +85,6 @@ def test_no_input_makes_the_api_fail(fuzz_app):
                 if type(exc).__name__ != "Unsatisfiable":
                     failures.append(f"{operation.label} ({mode.value}): {type(exc).__name__}: {exc}")
     assert failures == []
+    served = {(method, path.removeprefix("/api/v1")) for method, path in app_routes()
+              if path.startswith("/api/v1/") and not path.startswith(("/api/v1/docs", "/api/v1/openapi"))}
+    assert served == covered, f"operations the run missed: {sorted(served - covered)}"

@@ -218,9 +218,10 @@ def _visible(root: rx.State, state: rx.State, sent) -> str:
     return json.dumps([delta, repr(backend), repr(sent)], default=repr, ensure_ascii=False).lower()
 
 
-@pytest.fixture
-def crawl_world(app_database, session, monkeypatch, tmp_path):
-    """Team B seeded first (small ids), then team A; A's admin signed in. Nothing is queued."""
+@pytest.fixture(params=["admin", "rep"])
+def crawl_world(request, app_database, session, monkeypatch, tmp_path):
+    """Team B seeded first (small ids), then team A; A's admin (or a rep: other code paths) signed
+    in. Nothing is queued."""
     monkeypatch.setenv("LEADHUB_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(tasks, "enqueue_after_commit", lambda **ids: None)
     monkeypatch.setattr(imports, "_enqueue_after_commit", lambda *args: None)
@@ -234,7 +235,8 @@ def crawl_world(app_database, session, monkeypatch, tmp_path):
     monkeypatch.setattr(TeamLive, "_link_to", stay_unlinked)
     b = seed_team_b(session, monkeypatch)
     a = TeamFixture(session, "Acme Ventas")
-    token, _ = auth.login(session=session, email=a.admin.email, password="admin-pass-1")
+    user, password = (a.admin, "admin-pass-1") if request.param == "admin" else (a.rep, "rep-pass-1")
+    token, _ = auth.login(session=session, email=user.email, password=password)
     session.commit()
     return a, b, token
 
