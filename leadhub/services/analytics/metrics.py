@@ -566,13 +566,10 @@ def health(session: Session, sc: Scope, now: datetime | None = None) -> Health:
     now = now or utcnow()
     age = age_bucket(now).label("bucket")
     ages = dict(session.exec(select(age, func.count()).where(*contact_where(sc)).group_by(age)).all())
-    # touched contacts by bucket from the (small) touches of the range joined to their contact;
-    # the untouched rest is every contact of the scope (the age buckets' total) minus those
     touches = touch_counts(sc)
-    inner = select(touch_bucket(touches.c.touches).label("bucket")).select_from(touches).join(
-        Contact, touches.c.contact_id == Contact.id).where(*contact_where(sc)).subquery()
+    inner = select(touch_bucket(touches.c.touches).label("bucket")).select_from(Contact).outerjoin(
+        touches, touches.c.contact_id == Contact.id).where(*contact_where(sc)).subquery()
     frequency = dict(session.exec(select(inner.c.bucket, func.count()).group_by(inner.c.bucket)).all())
-    frequency[TOUCH_BUCKETS[0]] = sum(int(n) for n in ages.values()) - sum(int(n) for n in frequency.values())
     due = due_bucket(sc, now).label("bucket")
     dues = dict(session.exec(select(due, func.count()).where(*followups_where(sc)).group_by(due)).all())
     return Health(
