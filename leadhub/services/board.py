@@ -154,6 +154,11 @@ def with_segment(*, session: Session, ctx: TeamContext, flt: BoardFilter) -> Boa
     if not flt.segment_id or flt.segment_where:
         return flt
     where = segments.lead_conditions(session=session, ctx=ctx, segment_id=flt.segment_id)
+    if session.get_bind().dialect.name == "sqlite":
+        # Opaque to SQLite's planner (no statistics): a segment's `score >= 40` would make it
+        # walk half the team through the score index instead of a column in board order
+        # (700 ms against 1.4 ms for a page on 100,000 leads).
+        where = [func.coalesce(and_(*where), False)]
     return replace(flt, segment_where=tuple(where))
 
 
