@@ -3,6 +3,9 @@
     .venv/bin/python bench/import_csv.py [--rows 100000] [--existing 10000] [--database-url URL]
                                          [--duplicates update]
 
+`--database-url postgresql://…/bench_import` measures on PostgreSQL: that database (and
+bench_import_baseline, bench_import_import beside it) is dropped and made anew.
+
 Makes a team with `--existing` leads and two custom fields (a number and a picklist), then a
 Spanish-Excel-style CSV (semicolon, UTF-8 with BOM, "Correo electrónico"…) of `--rows` rows
 where 10% repeat an existing lead's e-mail. Each side runs in its own child process on its
@@ -146,6 +149,26 @@ def child_baseline(url: str, path: str, info: dict) -> dict:
     return {"seconds": time.perf_counter() - start, "created": len(rows)}
 
 
+def create_database(url: str, suffix: str = "", template: bool = False) -> str:
+    """PostgreSQL: (re)create the database of `url` (+ `suffix`), empty or — `template` — as a
+    copy of `url`'s database, so each side starts from the same team and leads, as the SQLite
+    file copies do. Returns its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from leadhub.config import normalise_database_url
+    from leadhub.services.db import engine_for
+    engine_for(url).dispose()   # a template must have no open connections
+    source = make_url(normalise_database_url(url))
+    name = f"{source.database}{suffix}"
+    admin = create_engine(source.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{source.database}"' if template else "")))
+    admin.dispose()
+    return source.set(database=name).render_as_string(hide_password=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -168,7 +191,7 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="leadhub-import-bench-"))
     template = folder / "template.db"
-    url = args.database_url or f"sqlite:///{template}"
+    url = create_database(args.database_url) if args.database_url else f"sqlite:///{template}"
     info = setup(url, args.existing, args.seed)
     csv_path = folder / "leads.csv"
     csv_path.write_bytes(make_csv(args.rows, args.existing, args.seed))
@@ -179,7 +202,7 @@ def main() -> None:
     results = {}
     for kind in ("baseline", "import"):
         if args.database_url:
-            target = url  # PostgreSQL: run on the same database, baseline first
+            target = create_database(url, f"_{kind}", template=True)
         else:
             copy = folder / f"{kind}.db"
             shutil.copy(template, copy)

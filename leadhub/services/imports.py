@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -923,10 +924,7 @@ def _run(engine: Engine, job_id: int) -> ImportProgress:
         session.commit()
     plan = _match(columns, len(good), options, index)
     del index
-    columns["_search"] = _search_texts(checked.values, good).tolist()
-    for position in plan.filled:   # rows that took values from a later repeat of themselves
-        columns["_search"][position] = leads.search_text_for(
-            *(columns[name][position] if name in columns else "" for name in _SEARCHED))
+    columns["_search"] = _search_texts(columns, len(good))   # after repeats filled their first rows
     del checked
     writer = _Writer(engine=engine, job_id=job_id, team_id=ctx.team_id, ctx=ctx, options=options,
                      schema=schema, model=model, columns=columns,
@@ -951,16 +949,28 @@ def _run(engine: Engine, job_id: int) -> ImportProgress:
 _SEARCHED = ("first_name", "last_name", "company", "email", "phone", "mobile", "city")
 
 
-def _search_texts(columns: dict[str, pd.Series], index) -> pd.Series:
-    """leads.search_text_for for every row at once (NFKD, marks dropped, lower case)."""
-    parts = [columns[name].reindex(index).fillna("").astype(str) for name in _SEARCHED if name in columns]
+class _NoMarks(dict):
+    """str.translate table dropping every combining mark (as `unicodedata.combining` says),
+    filled in as characters are met, so folding runs at C speed."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_NO_MARKS = _NoMarks()
+
+
+def _search_texts(columns: dict[str, list], n: int) -> list[str]:
+    """leads.search_text_for of every row: the searched fields joined, NFKD, marks dropped,
+    lower case, at most 1,000 characters."""
+    parts = [columns[name] for name in _SEARCHED if name in columns]
     if not parts:
-        return pd.Series("", index=index, dtype=object)
-    joined = parts[0].str.cat(parts[1:], sep=" ") if len(parts) > 1 else parts[0]
-    joined = joined.str.replace(r"\s+", " ", regex=True).str.strip()
-    folded = joined.str.normalize("NFKD").str.replace(r"[\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff]", "",
-                                                      regex=True).str.lower()
-    return folded.str.slice(0, 1000)
+        return [""] * n
+    normalize = unicodedata.normalize
+    return [normalize("NFKD", " ".join(p for p in values if p)).translate(_NO_MARKS).lower()[:1000]
+            for values in zip(*parts)]
 
 
 def _contacts(columns: dict[str, list], n: int) -> list[bool]:
@@ -978,7 +988,6 @@ class _Plan:
     new: list[int] = field(default_factory=list)            # positions of rows that become leads
     updates: list[tuple[int, int]] = field(default_factory=list)   # (position, existing lead id)
     skipped: list[int] = field(default_factory=list)        # positions of rows left as they are
-    filled: set[int] = field(default_factory=set)           # new rows completed by a later repeat
 
     def updates_in(self, start: int, end: int) -> list[tuple[int, int]]:
         return [u for u in self.updates if start <= u[0] < end]
@@ -1027,7 +1036,6 @@ def _match(columns: dict[str, list], n: int, options: ImportOptions,
             plan.skipped.append(position)
         elif target < 0:
             _fill_blanks(columns, -1 - target, position)
-            plan.filled.add(-1 - target)
             plan.skipped.append(position)
         else:
             plan.updates.append((position, target))
@@ -1062,28 +1070,37 @@ _NEW_LEAD_COLUMNS = ("id", "team_id", *STANDARD_COPY, "notes", "score", "custom_
                      "updated_at", "rating_manual", "version", "import_id")
 
 
-def _db_rows(dialect, table, names: tuple[str, ...] | list[str], columns: list[list[Any]]) -> list[tuple]:
-    """Rows given column by column, as tuples in the database's own form: each value through
-    its column type's bind processing, exactly as an ORM or Core statement would store it."""
+def _db_rows(dialect, table, names: tuple[str, ...] | list[str], columns: list[Any], n: int) -> list[tuple]:
+    """`n` rows given column by column (a list of values, or one value for every row), as
+    tuples in the database's own form: each value through its column type's bind processing,
+    exactly as an ORM or Core statement would store it."""
     prepared = []
     for name, values in zip(names, columns):
-        process = table.c[name].type._cached_bind_processor(dialect)
+        column_type = table.c[name].type
+        process = column_type._cached_bind_processor(dialect)
+        if not isinstance(values, list):
+            prepared.append(repeat(values if values is None or process is None else process(values), n))
+            continue
         if process is not None:
-            done: dict[int, Any] = {}   # by identity: a shared value (a timestamp, a score's lines) once
-            values = [None if v is None else done[id(v)] if id(v) in done else done.setdefault(id(v), process(v))
-                      for v in values]
+            if isinstance(column_type, JSON):   # a score's lines are shared by rows alike: by identity, once
+                done: dict[int, Any] = {}
+                values = [None if v is None else done[id(v)] if id(v) in done else done.setdefault(id(v), process(v))
+                          for v in values]
+            else:
+                values = [None if v is None else process(v) for v in values]
         prepared.append(values)
     return list(zip(*prepared))
 
 
-def _bulk_insert(session: Session, table, names: tuple[str, ...], columns: list[list[Any]]) -> None:
-    """Rows given column by column, written below the ORM in the session's transaction: COPY
+def _bulk_insert(session: Session, table, names: tuple[str, ...], columns: list[Any]) -> None:
+    """Rows given column by column (see `_db_rows`), written below the ORM in the session's transaction: COPY
     on PostgreSQL, one executemany on SQLite."""
-    if not columns or not columns[0]:
+    n = max((len(c) for c in columns if isinstance(c, list)), default=0)
+    if not n:
         return
     connection = session.connection()
     dialect = connection.dialect
-    rows = _db_rows(dialect, table, names, columns)
+    rows = _db_rows(dialect, table, names, columns, n)
     quote = dialect.identifier_preparer.quote
     column_list = ", ".join(quote(name) for name in names)
     driver = connection.connection.driver_connection
@@ -1108,7 +1125,7 @@ def _bulk_update(session: Session, table, names: list[str], columns: list[list[A
         return
     connection = session.connection()
     dialect = connection.dialect
-    rows = _db_rows(dialect, table, [*names, "id"], [*columns, ids])
+    rows = _db_rows(dialect, table, [*names, "id"], [*columns, ids], len(ids))
     quote = dialect.identifier_preparer.quote
     mark = "%s" if dialect.name == "postgresql" else "?"
     sql = (f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(n)} = {mark}' for n in names)} "
@@ -1211,26 +1228,25 @@ class _Writer:
         out["rating"] = [r or result.auto_rating for r, (result, _) in zip(out["rating"], results)]
         first = self.position - 1.0
         self.position -= n
-        out.update(
-            id=ids, team_id=[self.team_id] * n, notes=[""] * n, score=[r.score for r, _ in results],
-            custom_fields=customs, owner_id=[self.options.owner_id or self.ctx.user_id] * n,
-            outreach_id=[None] * n, position=[first - i for i in range(n)],
-            search_text=self._column("_search", positions), last_contacted_at=[None] * n,
-            created_at=[now] * n, updated_at=[now] * n, rating_manual=manual, version=[1] * n,
-            import_id=[self.job_id] * n)
+        out.update(   # a single value stands for the same value in every row
+            id=ids, team_id=self.team_id, notes="", score=[r.score for r, _ in results],
+            custom_fields=customs, owner_id=self.options.owner_id or self.ctx.user_id,
+            outreach_id=None, position=[first - i for i in range(n)],
+            search_text=self._column("_search", positions), last_contacted_at=None,
+            created_at=now, updated_at=now, rating_manual=manual, version=1, import_id=self.job_id)
         _bulk_insert(session, Lead.__table__, _NEW_LEAD_COLUMNS, [out[name] for name in _NEW_LEAD_COLUMNS])
         _bulk_insert(session, LeadStatusHistory.__table__,
                      ("team_id", "lead_id", "from_status", "to_status", "changed_by", "changed_at"),
-                     [[self.team_id] * n, ids, [None] * n, out["status"], [self.ctx.user_id] * n, [now] * n])
+                     [self.team_id, ids, None, out["status"], self.ctx.user_id, now])
         score_table = scoring.LeadScore.__table__
         _bulk_insert(session, score_table,
                      ("team_id", "lead_id", "score", "auto_rating", "contributions", "model_version", "scored_at"),
-                     [[self.team_id] * n, ids, [r.score for r, _ in results], [r.auto_rating for r, _ in results],
-                      [c for _, c in results], [self.model.version] * n, [now] * n])
+                     [self.team_id, ids, out["score"], [r.auto_rating for r, _ in results],
+                      [c for _, c in results], self.model.version, now])
         if self.options.campaign_id:
             from leadhub.services.models import CampaignMember
             _bulk_insert(session, CampaignMember.__table__, ("team_id", "campaign_id", "lead_id", "added_at"),
-                         [[self.team_id] * n, [self.options.campaign_id] * n, ids, [now] * n])
+                         [self.team_id, self.options.campaign_id, ids, now])
         return n
 
     def _scores(self, out: dict[str, list[Any]], customs: list[dict[str, Any]], n: int,
@@ -1321,9 +1337,9 @@ class _Writer:
         session.execute(delete(score_table).where(score_table.c.lead_id.in_([lead.id for lead in changed])))
         names = ("team_id", "lead_id", "score", "auto_rating", "contributions", "model_version", "scored_at")
         _bulk_insert(session, score_table, names, [
-            [self.team_id] * len(scores), [s["_lead"] for s in scores], *([s[n] for s in scores] for n in names[2:])])
+            self.team_id, [s["_lead"] for s in scores], *([s[n] for s in scores] for n in names[2:])])
         _bulk_insert(session, ImportBefore.__table__, ("import_id", "team_id", "lead_id", "before"),
-                     [[b[n] for b in befores] for n in ("import_id", "team_id", "lead_id", "before")])
+                     [self.job_id, self.team_id, [b["lead_id"] for b in befores], [b["before"] for b in befores]])
         return len(changed)
 
 

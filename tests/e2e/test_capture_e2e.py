@@ -5,7 +5,9 @@ page; a CSV file goes through the import wizard with a progress bar and its refu
 
 from __future__ import annotations
 
+import csv
 import http.server
+import io
 import re
 import threading
 import time
@@ -135,12 +137,43 @@ def test_hosted_page_works_without_javascript(browser, live_app):
         assert session.exec(select(Lead).where(Lead.email == "sinjs@acme.es")).one().last_name == "Sinjs"
 
 
+def _seed_admin_ctx(live_app, session):
+    from leadhub.services.context import TeamContext
+    from leadhub.services.models import User
+    admin = session.exec(select(User).where(User.email == live_app.seed.admin.email)).one()
+    return TeamContext(live_app.seed.extra["team_id"], admin.id, "admin")
+
+
 def test_csv_import_through_the_wizard(page, live_app, tmp_path, screenshot):
     from playwright.sync_api import expect
 
-    rows = ["Nombre;Apellidos;Correo electrónico;Teléfono;Empresa;Ciudad"]
-    rows += [f"Persona{i};Apellido{i};persona{i}@import.es;;Empresa {i};Logroño" for i in range(1, 3001)]
-    rows += ["Mala;Fila;esto-no-es-un-correo;;;", ";SinNombre;sin@import.es;12;;"]
+    from leadhub.services import custom_fields
+    from leadhub.services.db import engine_for
+    from leadhub.services.models import Lead
+
+    engine = engine_for(live_app.database_url)
+    with Session(engine, expire_on_commit=False) as session:   # the team's own lead fields
+        ctx = _seed_admin_ctx(live_app, session)
+        segment = custom_fields.create_field(session=session, ctx=ctx, label="Segmento E2E", type="picklist",
+                                             options="Pyme, Grande")
+        staff = custom_fields.create_field(session=session, ctx=ctx, label="Empleados E2E", type="number")
+        session.commit()
+    try:
+        _import_through_the_wizard(page, live_app, tmp_path, screenshot, expect, engine, segment, staff, Lead)
+    finally:
+        with Session(engine) as session:   # other tests share the seed team: put its fields back
+            ctx = _seed_admin_ctx(live_app, session)
+            for spec in (segment, staff):
+                custom_fields.remove_field(session=session, ctx=ctx, field_id=spec.id)
+            session.commit()
+
+
+def _import_through_the_wizard(page, live_app, tmp_path, screenshot, expect, engine, segment, staff, Lead):
+    rows = ["Nombre;Apellidos;Correo electrónico;Teléfono;Empresa;Ciudad;Segmento E2E;Plantilla"]
+    rows += [f"Persona{i};Apellido{i};persona{i}@import.es;;Empresa {i};Logroño;{'Pyme' if i % 2 else 'grande'};{i}"
+             for i in range(1, 3001)]
+    rows += ["Mala;Fila;esto-no-es-un-correo;;;;;", ";SinNombre;sin@import.es;12;;;;",
+             "Otra;Mala;otra@import.es;;;;Enorme;muchos"]
     path = tmp_path / "clientes.csv"
     path.write_bytes("\r\n".join(rows).encode("cp1252"))   # a Spanish Excel export
 
@@ -149,15 +182,22 @@ def test_csv_import_through_the_wizard(page, live_app, tmp_path, screenshot):
     page.wait_for_url(re.compile(r".*/leads/import$"))
     page.set_input_files("#import-file input[type=file]", str(path))
     expect(page.locator("#import-preview")).to_be_visible()
-    expect(page.locator("#import-file-info")).to_contain_text("3002")
+    expect(page.locator("#import-file-info")).to_contain_text("3003")
     expect(page.locator("#import-preview")).to_contain_text("Logroño")
+    # A custom field is suggested by its label; another is chosen by hand for a column it does not name.
+    expect(page.locator("[data-header='Segmento E2E'] button[role=combobox]")).to_have_text("Segmento E2E")
+    plantilla = page.locator("[data-header='Plantilla'] button[role=combobox]")
+    expect(plantilla).to_have_text("Do not import")
+    plantilla.click()
+    page.get_by_role("option", name="Empleados E2E").click()
+    expect(plantilla).to_have_text("Empleados E2E")
     screenshot("import-mapping")
     page.click("#import-start")
     expect(page.locator("#import-progress")).to_be_visible()
     screenshot("import-progress")
     expect(page.locator("#import-status")).to_have_text("done", timeout=60_000)
     expect(page.locator("#import-created")).to_contain_text("3000")
-    expect(page.locator("#import-errors")).to_contain_text("2")
+    expect(page.locator("#import-errors")).to_contain_text("3")
     screenshot("import-done")
     link = page.locator("#import-error-csv")
     assert link.get_attribute("download")
@@ -165,6 +205,14 @@ def test_csv_import_through_the_wizard(page, live_app, tmp_path, screenshot):
     assert answer.status == 200 and answer.headers["content-disposition"].startswith("attachment;")
     report = answer.body().decode("utf-8-sig")
     assert "3002" in report and "Correo electrónico" in report and "Teléfono" in report
+    refused = {(row, column): reason for row, column, reason in list(csv.reader(io.StringIO(report)))[1:]}
+    assert refused[("3004", "Segmento E2E")] == "Choose one of: Pyme, Grande."
+    assert refused[("3004", "Plantilla")].startswith("Enter a number")
+    with Session(engine) as session:
+        first, second = (session.exec(select(Lead).where(Lead.email == f"persona{i}@import.es")).one()
+                         for i in (1, 2))
+    assert first.custom_fields == {segment.key: "Pyme", staff.key: 1}
+    assert second.custom_fields == {segment.key: "Grande", staff.key: 2}
 
     page.click(".import-undo")
     page.click(".import-undo-confirm")
