@@ -196,8 +196,9 @@ class BoardState(SessionState):
                                leads.team_owners(session=session, ctx=ctx)]
                 self.campaigns = [[str(cid), name] for cid, name in
                                   board.team_campaigns(session=session, ctx=ctx)]
-                self.segment_choices = [[str(s.id), s.name] for s in
-                                 segments.list_segments(session=session, ctx=ctx, entity="lead")]
+                self.segment_choices = [
+                    [str(s.id), s.name]
+                    for s in segments.list_segments(session=session, ctx=ctx, entity="lead")]
                 version = team_signal.current(session=session, team_id=ctx.team_id)
         except NotAuthenticated:
             return rx.redirect("/login")
