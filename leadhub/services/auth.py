@@ -309,13 +309,22 @@ def set_password(*, session: Session, user_id: int, password: str) -> None:
     session.flush()
 
 
-def change_own_password(*, session: Session, ctx: TeamContext, current: str, new: str) -> None:
+def change_own_password(*, session: Session, ctx: TeamContext, current: str, new: str,
+                        keep_token: str | None = None) -> None:
+    """A new password ends every other session of the user (one opened with a leaked password
+    too); the session `keep_token` belongs to, the one changing it, stays open."""
     user = session.get(User, ctx.user_id)
     if not _hasher.verify(current or "", user.password_hash):
         raise ValidationFailed(field_errors={"current_password": "That is not your current password."})
     _check_password(new, field="new_password")
     user.password_hash = hash_password(new)
     session.add(user)
+    kept = _token_hash(keep_token) if keep_token else None
+    for user_session in session.exec(select(UserSession).where(
+            UserSession.user_id == ctx.user_id, UserSession.revoked_at.is_(None))):
+        if user_session.token_hash != kept:
+            user_session.revoked_at = utcnow()
+            session.add(user_session)
     session.flush()
 
 

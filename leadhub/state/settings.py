@@ -89,6 +89,6 @@ class SettingsState(SessionState):
         ctx = self._ctx()
         with session_scope() as session:
             auth.change_own_password(session=session, ctx=ctx, current=form.get("current_password", ""),
-                                     new=form.get("new_password", ""))
+                                     new=form.get("new_password", ""), keep_token=self.token)
         self.form_key += 1
         return rx.toast.success(self.tr("Password changed."))

@@ -150,3 +150,21 @@ def test_team_country_must_be_a_two_letter_code(session):
     with pytest.raises(ValidationFailed) as err:
         auth.create_team(session=session, name="T", country="Spain")
     assert "country" in err.value.field_errors
+
+
+def test_changing_your_own_password_ends_your_other_sessions(session, team_a, team_b):
+    thief, _ = auth.login(session=session, email=team_a.rep.email, password="rep-pass-1")
+    mine, info = auth.login(session=session, email=team_a.rep.email, password="rep-pass-1")
+    someone_else, _ = auth.login(session=session, email=team_a.rep2.email, password="rep-pass-2")
+    session.commit()
+    auth.change_own_password(session=session, ctx=info.ctx, current="rep-pass-1", new="fresh-pass-77",
+                             keep_token=mine)
+    session.commit()
+    with pytest.raises(NotAuthenticated):
+        auth.resolve_session(session=session, token=thief)
+    assert auth.resolve_session(session=session, token=mine).user_id == team_a.rep.id
+    assert auth.resolve_session(session=session, token=someone_else).user_id == team_a.rep2.id
+    auth.change_own_password(session=session, ctx=info.ctx, current="fresh-pass-77", new="fresh-pass-88")
+    session.commit()
+    with pytest.raises(NotAuthenticated):   # no session named to keep: every one ends
+        auth.resolve_session(session=session, token=mine)
