@@ -113,19 +113,30 @@ class MemoryLimiter:
 
 
 class RedisLimiter:
-    """Fixed window per key in Redis, shared by every worker."""
+    """Fixed window per key in Redis, shared by every worker. While Redis cannot be reached,
+    each process counts on its own (MemoryLimiter): visitors are still limited, and their
+    submissions are not lost to an outage of the counter."""
 
     def __init__(self, url: str):
         import redis
-        self._redis = redis.Redis.from_url(url)
+        self._redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self._errors = (redis.RedisError, OSError)
+        self._fallback = MemoryLimiter()
+        self._warned_at = 0.0
 
     def hit(self, key: str, limit: int, window: int, now: float | None = None) -> int:
         now = now if now is not None else time.time()
         bucket = f"leadhub:form-rate:{key}:{int(now // window)}"
-        pipe = self._redis.pipeline()
-        pipe.incr(bucket)
-        pipe.expire(bucket, window + 1)
-        count = pipe.execute()[0]
+        try:
+            pipe = self._redis.pipeline()
+            pipe.incr(bucket)
+            pipe.expire(bucket, window + 1)
+            count = pipe.execute()[0]
+        except self._errors as exc:
+            if time.monotonic() - self._warned_at > 60:
+                self._warned_at = time.monotonic()
+                log.warning("form rate limit counted in this process: Redis is unavailable (%s)", exc)
+            return self._fallback.hit(key, limit, window)
         return 0 if count <= limit else max(1, int(window - now % window) + 1)
 
 
@@ -496,7 +507,7 @@ async def handle_submission(key: str, request: Request) -> Response:
     except limits.BodyTooLarge as exc:
         return JSONResponse({"error": {"type": limits.TYPE, "message": limits.message_for(exc.limit),
                                        "field_errors": {}}}, status_code=413,
-                            headers={**NO_STORE, **cors, "Connection": "close"})
+                            headers={**NO_STORE, **cors})
     except ValidationFailed as exc:
         if wants_json:
             return _with(error_response(_translated(exc, lang)), cors)

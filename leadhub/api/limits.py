@@ -10,7 +10,9 @@ prefixes (the first match wins) it
   stores nothing; whatever the route tries to send after that is dropped.
 
 The 413 carries the API's one error shape, `{"error": {"type": "TooLarge", "message",
-"field_errors": {}}}`, and `Connection: close` (the rest of the body is never read).
+"field_errors": {}}}`. Most clients send the whole body before they read the answer, so the
+rest of a refused body is read and thrown away (never kept) up to DRAIN_BYTES, and the
+answer comes after it; a body larger still gets its 413 at once with `Connection: close`.
 
 `read_body` is the same counting for a route that reads its body itself (the form endpoint,
 which answers 413 with its own CORS headers).
@@ -28,6 +30,7 @@ from collections.abc import Sequence
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 TYPE = "TooLarge"
+DRAIN_BYTES = 8 * 1024 * 1024
 
 
 class BodyTooLarge(Exception):
@@ -62,10 +65,25 @@ def declared_length(scope: Scope) -> int | None:
     return None
 
 
+async def drain(receive: Receive, message: Message | None = None, budget: int = DRAIN_BYTES) -> bool:
+    """Read and drop the rest of a refused body; True when it ended within `budget` bytes."""
+    while message is None or message.get("more_body", False):
+        message = await receive()
+        if message["type"] != "http.request":
+            return False
+        budget -= len(message.get("body", b""))
+        if budget < 0:
+            return False
+    return True
+
+
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    """The whole request body, or BodyTooLarge as soon as it is (or says it is) over `limit`."""
+    """The whole request body, or BodyTooLarge as soon as it is (or says it is) over `limit`
+    (after reading the rest away, within DRAIN_BYTES, so the client hears the answer)."""
     declared = declared_length(scope)
     if declared is not None and declared > limit:
+        if declared - limit <= DRAIN_BYTES:
+            await drain(receive)
         raise BodyTooLarge(limit)
     chunks: list[bytes] = []
     size = 0
@@ -76,6 +94,7 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
+            await drain(receive, message)
             raise BodyTooLarge(limit)
         chunks.append(chunk)
         if not message.get("more_body", False):
@@ -83,11 +102,13 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def send_too_large(send: Send, limit: int, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
+async def send_too_large(send: Send, limit: int, *, close: bool = False) -> None:
     body = error_body(limit)
-    await send({"type": "http.response.start", "status": 413, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"), (b"cache-control", b"no-store"), *headers]})
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+               (b"cache-control", b"no-store")]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -121,7 +142,8 @@ class BodyLimit:
             return
         declared = declared_length(scope)
         if declared is not None and declared > limit:
-            await send_too_large(send, limit)
+            ended = declared - limit <= DRAIN_BYTES and await drain(receive)
+            await send_too_large(send, limit, close=not ended)
             return
         received = 0
         refused = False      # our 413 went out: the route's own answer is dropped
@@ -135,7 +157,8 @@ class BodyLimit:
                 if received > limit:
                     if not started and not refused:
                         refused = True
-                        await send_too_large(send, limit)
+                        ended = await drain(receive, message)
+                        await send_too_large(send, limit, close=not ended)
                     raise BodyTooLarge(limit)
             return message
 
