@@ -10,7 +10,6 @@ import threading
 import time
 
 import httpx
-import pytest
 
 from sqlalchemy import text
 
@@ -76,11 +75,6 @@ def test_redis_restart_loses_nothing_and_workers_reconnect(tmp_path, own_postgre
     assert [w.stop() for w in workers] == [0, 0]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KNOWN DEFECT (leadhub/api/forms.py, not owned here): the Redis-backed form rate limiter "
-    "lets redis.ConnectionError escape, so submissions get a bare 500 while Redis is down. "
-    "Fix: let the limiter fail open (store the lead) or answer 503 with Retry-After; then "
-    "remove this mark."))
 def test_form_submissions_while_redis_is_down_get_no_500(tmp_path, own_postgres, own_redis, processes):
     empty_database(own_postgres.url)
     key, _ = _form(engine_for(own_postgres.url))
