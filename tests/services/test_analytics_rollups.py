@@ -5,7 +5,8 @@ Also the segment filter: every chart follows a lead segment. SQLite and PostgreS
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import date
 
 import pytest
 from sqlalchemy import delete, func, update
@@ -15,7 +16,7 @@ from leadhub.services import merge, outreach as outreach_service, removal, segme
 from leadhub.services.analytics import metrics, rollups
 from leadhub.services.analytics.drilldown import drilldown
 from leadhub.services.analytics.filters import scope, team_members
-from leadhub.services.analytics.models import OutreachDay, OutreachDirty, RollupState
+from leadhub.services.analytics.models import OutreachDay, OutreachDirty, OutreachMonth, RollupState
 from leadhub.services.errors import NotFound, ValidationFailed
 from leadhub.services.models import Outreach, OutreachType, Team
 from tests.services import analytics_data
@@ -30,9 +31,12 @@ def known(session, team_a, team_b):
     return analytics_data.build(session, team_a, team_b)
 
 
-def frames(session, ctx, use_rollup: bool, **changes):
+def frames(session, ctx, use_rollup: bool, dates=None, **changes):
     """(volume by type, volume by rep, breakdown) as sorted plain rows, from the rollup or a scan."""
-    sc = scope(session=session, ctx=ctx, flt=known_filter(**changes))
+    flt = known_filter(**changes)
+    if dates:
+        flt = replace(flt, date_from=dates[0], date_to=dates[1])
+    sc = scope(session=session, ctx=ctx, flt=flt)
     if use_rollup:
         assert rollups.ensure_fresh(session, sc)
     sc.extra["rollup"] = use_rollup
@@ -45,11 +49,19 @@ def frames(session, ctx, use_rollup: bool, **changes):
     return rows(volume.by_type), rows(volume.by_rep), rows(breakdown)
 
 
+RANGES = (None,                                         # 23 March – 5 April: two partial months
+          (date(2026, 2, 15), date(2026, 4, 5)),       # March whole, from the month rows
+          (date(2026, 3, 1), date(2026, 4, 30)),       # two whole months
+          (date(2026, 3, 1), date(2026, 3, 31)),
+          (date(2026, 1, 1), date(2026, 12, 31)))
+
+
 def assert_rollup_matches_scan(session, ctx, **changes):
-    for grain in ("day", "week", "month"):
-        fast = frames(session, ctx, True, grain=grain, **changes)
-        slow = frames(session, ctx, False, grain=grain, **changes)
-        assert fast == slow, (grain, changes)
+    for dates in RANGES:
+        for grain in ("day", "week", "month"):
+            fast = frames(session, ctx, True, dates=dates, grain=grain, **changes)
+            slow = frames(session, ctx, False, dates=dates, grain=grain, **changes)
+            assert fast == slow, (dates, grain, changes)
 
 
 def daily(session, ctx, **changes):
@@ -62,6 +74,8 @@ def test_the_dashboard_reads_the_rollup_and_it_matches_a_scan(session, team_a, k
     result = metrics.dashboard(session=session, ctx=team_a.manager_ctx, flt=known_filter(), now=NOW)
     assert result.scope.extra["rollup"] is True
     assert session.get(RollupState, team_a.team.id).timezone == "Europe/Madrid"
+    assert session.exec(select(func.sum(OutreachMonth.count))
+                        .where(OutreachMonth.team_id == team_a.team.id)).one() == 9     # o1–o9
     assert_rollup_matches_scan(session, team_a.manager_ctx)
     assert_rollup_matches_scan(session, team_a.manager_ctx, types=(P,), user_ids=(team_a.rep.id,))
     assert_rollup_matches_scan(session, team_a.manager_ctx, channels=("Upwork", "LinkedIn"))
@@ -69,6 +83,9 @@ def test_the_dashboard_reads_the_rollup_and_it_matches_a_scan(session, team_a, k
     # o1 (23:30 UTC) is on Madrid's 23 March, o5 at 23:59 CEST on 5 April, o6 a minute later is out
     assert daily(session, team_a.manager_ctx)[("2026-03-23", E)] == 1
     assert daily(session, team_a.manager_ctx)[("2026-04-05", C)] == 1
+    # March whole comes from the month rows: o1, o3, o7, o8, o9 and o4 (00:30 on the 30th)
+    march = frames(session, team_a.manager_ctx, True, dates=(date(2026, 3, 1), date(2026, 3, 31)))[2]
+    assert sum(int(row[-1]) for row in march) == 6 + 1      # and o2 (23:59 on the 22nd)
     # filters through the lead are answered by a scan
     assert metrics.dashboard(session=session, ctx=team_a.manager_ctx, flt=known_filter(lead_sources=("Web Form",)),
                              now=NOW).scope.extra["rollup"] is False

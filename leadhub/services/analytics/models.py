@@ -74,6 +74,35 @@ class OutreachDay(SQLModel, table=True):
     count: int = Field(default=0)
 
 
+class OutreachVolumeDay(SQLModel, table=True):
+    """Outreach per team-local day, rep and type only: the volume charts read this (a tenth of
+    the rows of analytics_outreach_day). Recounted from it with the same days."""
+
+    __tablename__ = "analytics_outreach_volume_day"
+
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE", primary_key=True)
+    day: date = Field(primary_key=True)
+    user_id: int = Field(primary_key=True)
+    type: int = Field(primary_key=True)
+    count: int = Field(default=0)
+
+
+class OutreachMonth(SQLModel, table=True):
+    """analytics_outreach_day summed per local calendar month (`month` is its first day): the
+    breakdown of a range reads whole months here and only the partial months' days there."""
+
+    __tablename__ = "analytics_outreach_month"
+
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE", primary_key=True)
+    month: date = Field(primary_key=True)
+    user_id: int = Field(primary_key=True)
+    type: int = Field(primary_key=True)
+    channel: str = Field(default="", max_length=80, primary_key=True)
+    response_status: str = Field(default="", max_length=16, primary_key=True)
+    call_outcome: str = Field(default="", max_length=16, primary_key=True)
+    count: int = Field(default=0)
+
+
 class OutreachDirty(SQLModel, table=True):
     """An outreach row was written at this instant (old and new values on an update): the
     local day it falls on must be recounted. Written by triggers on `outreach` only."""

@@ -24,14 +24,20 @@ from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, cast, delete, exists, func, insert, literal, text
+from sqlalchemy import Date, cast, delete, exists, func, insert, literal, or_, text, union_all
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from leadhub.services import teamtime
 from leadhub.services.analytics.filters import Scope
-from leadhub.services.analytics.models import OutreachDay, OutreachDirty, RollupState
-from leadhub.services.analytics.timebuckets import as_date, date_bucket, local_bucket
+from leadhub.services.analytics.models import (
+    OutreachDay,
+    OutreachDirty,
+    OutreachMonth,
+    OutreachVolumeDay,
+    RollupState,
+)
+from leadhub.services.analytics.timebuckets import as_date, date_bucket, floor, following, local_bucket
 from leadhub.services.models import Outreach, Team, utcnow
 
 log = logging.getLogger(__name__)
@@ -77,12 +83,44 @@ def _recount(session: Session, team_id: int, tz: ZoneInfo, start: datetime | Non
         ["team_id", "day", "user_id", "type", "channel", "response_status", "call_outcome", "count"], counted))
 
 
+def _derive(session: Session, team_id: int, first: date | None, last: date | None) -> None:
+    """Recount the slim volume rows of the days first..last and the month rows of the months
+    they touch from analytics_outreach_day (everything when None)."""
+    dialect = SimpleNamespace(dialect=session.get_bind().dialect.name)
+    days = [OutreachDay.team_id == team_id]
+    volume_days = [OutreachVolumeDay.team_id == team_id]
+    months = [OutreachMonth.team_id == team_id]
+    month_days = [OutreachDay.team_id == team_id]
+    if first is not None:
+        days += [OutreachDay.day >= first, OutreachDay.day <= last]
+        volume_days += [OutreachVolumeDay.day >= first, OutreachVolumeDay.day <= last]
+        low, high = floor(first, "month"), following(floor(last, "month"), "month")
+        months += [OutreachMonth.month >= low, OutreachMonth.month < high]
+        month_days += [OutreachDay.day >= low, OutreachDay.day < high]
+    session.execute(delete(OutreachVolumeDay).where(*volume_days))
+    session.execute(insert(OutreachVolumeDay).from_select(
+        ["team_id", "day", "user_id", "type", "count"],
+        select(OutreachDay.team_id, OutreachDay.day, OutreachDay.user_id, OutreachDay.type,
+               func.sum(OutreachDay.count)).where(*days)
+        .group_by(OutreachDay.team_id, OutreachDay.day, OutreachDay.user_id, OutreachDay.type)))
+    session.execute(delete(OutreachMonth).where(*months))
+    month = date_bucket(OutreachDay.day, dialect, "month")
+    keys = (OutreachDay.user_id, OutreachDay.type, OutreachDay.channel, OutreachDay.response_status,
+            OutreachDay.call_outcome)
+    session.execute(insert(OutreachMonth).from_select(
+        ["team_id", "month", "user_id", "type", "channel", "response_status", "call_outcome", "count"],
+        select(OutreachDay.team_id, month, *keys, func.sum(OutreachDay.count)).where(*month_days)
+        .group_by(OutreachDay.team_id, month, *keys)))
+
+
 def rebuild(session: Session, team: Team) -> None:
     """Recount every day of the team (first use, a new time zone, or many marked days)."""
     tz = teamtime.zone(team)
     session.execute(delete(OutreachDirty).where(OutreachDirty.team_id == team.id))
-    session.execute(delete(OutreachDay).where(OutreachDay.team_id == team.id))
+    for table in (OutreachDay, OutreachVolumeDay, OutreachMonth):
+        session.execute(delete(table).where(table.team_id == team.id))
     _recount(session, team.id, tz, None, None)
+    _derive(session, team.id, None, None)
     state = session.get(RollupState, team.id) or RollupState(team_id=team.id, timezone=tz.key)
     state.timezone, state.built_at = tz.key, utcnow()
     session.add(state)
@@ -125,6 +163,7 @@ def refresh(session: Session, team: Team) -> None:
                                                   OutreachDay.day <= last))
         _recount(session, team.id, tz, teamtime.day_start_utc(first, tz),
                  teamtime.day_start_utc(last + timedelta(days=1), tz))
+        _derive(session, team.id, first, last)
     session.flush()
 
 
@@ -149,30 +188,58 @@ def ensure_fresh(session: Session, sc: Scope) -> bool:
 
 # --- Reading ------------------------------------------------------------------------------------
 
-def _where(sc: Scope) -> list:
+def _where(sc: Scope, table, first: date, last: date, column=None) -> list:
     flt = sc.flt
-    conditions = [OutreachDay.team_id == sc.team_id, OutreachDay.day >= flt.date_from,
-                  OutreachDay.day <= flt.date_to]
+    column = column if column is not None else table.day
+    conditions = [table.team_id == sc.team_id, column >= first, column <= last]
     if flt.user_ids:
-        conditions.append(OutreachDay.user_id.in_(flt.user_ids))
+        conditions.append(table.user_id.in_(flt.user_ids))
     if flt.types:
-        conditions.append(OutreachDay.type.in_(flt.types))
-    if flt.channels:
-        conditions.append(OutreachDay.channel.in_(flt.channels))
+        conditions.append(table.type.in_(flt.types))
+    if flt.channels and hasattr(table, "channel"):
+        conditions.append(table.channel.in_(flt.channels))
     return conditions
 
 
 def volume_rows(session: Session, sc: Scope, grain: str) -> list[tuple]:
     """(bucket, type, user_id, count) for the scope, buckets of the grain."""
-    bucket = date_bucket(OutreachDay.day, sc, grain).label("bucket")
-    rows = session.exec(select(bucket, OutreachDay.type, OutreachDay.user_id, func.sum(OutreachDay.count))
-                        .where(*_where(sc)).group_by(bucket, OutreachDay.type, OutreachDay.user_id)).all()
+    if sc.flt.channels:      # the slim table has no channel
+        table, bucket = OutreachDay, date_bucket(OutreachDay.day, sc, grain).label("bucket")
+    else:
+        table, bucket = OutreachVolumeDay, date_bucket(OutreachVolumeDay.day, sc, grain).label("bucket")
+    rows = session.exec(select(bucket, table.type, table.user_id, func.sum(table.count))
+                        .where(*_where(sc, table, sc.flt.date_from, sc.flt.date_to))
+                        .group_by(bucket, table.type, table.user_id)).all()
     return [(as_date(b), t, u, n) for b, t, u, n in rows]
 
 
+def whole_months(first: date, last: date) -> tuple[date, date] | None:
+    """(first month, last month) of the calendar months lying wholly within first..last."""
+    start = first if first.day == 1 else following(floor(first, "month"), "month")
+    end = floor(last, "month")
+    if following(end, "month") - timedelta(days=1) != last:     # the last month is partial
+        end = floor(end - timedelta(days=1), "month")
+    return (start, end) if start <= end else None
+
+
 def breakdown_rows(session: Session, sc: Scope) -> list[tuple]:
-    """(type, channel, user_id, status, outcome, count) for the scope."""
-    keys = (OutreachDay.type, OutreachDay.channel, OutreachDay.user_id, OutreachDay.response_status,
-            OutreachDay.call_outcome)
-    return list(session.exec(select(*keys, func.sum(OutreachDay.count)).where(*_where(sc))
-                             .group_by(*keys)).all())
+    """(type, channel, user_id, status, outcome, count) for the scope: whole months from the
+    month table, the days of partial months from the day table."""
+    flt = sc.flt
+    months = whole_months(flt.date_from, flt.date_to)
+
+    def part(table, conditions):
+        return select(table.type.label("type"), table.channel.label("channel"), table.user_id.label("user_id"),
+                      table.response_status.label("status"), table.call_outcome.label("outcome"),
+                      table.count.label("n")).where(*conditions)
+
+    if months is None:
+        source = part(OutreachDay, _where(sc, OutreachDay, flt.date_from, flt.date_to)).subquery()
+    else:
+        first_month, last_month = months
+        edges = or_(OutreachDay.day < first_month, OutreachDay.day >= following(last_month, "month"))
+        source = union_all(
+            part(OutreachMonth, _where(sc, OutreachMonth, first_month, last_month, OutreachMonth.month)),
+            part(OutreachDay, [*_where(sc, OutreachDay, flt.date_from, flt.date_to), edges])).subquery()
+    keys = (source.c.type, source.c.channel, source.c.user_id, source.c.status, source.c.outcome)
+    return list(session.exec(select(*keys, func.sum(source.c.n)).group_by(*keys)).all())
