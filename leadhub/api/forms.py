@@ -51,7 +51,7 @@ from leadhub.api import limits
 from leadhub.api.errors import error_response
 from leadhub.api.public_cors import origin_of
 from leadhub.config import get_settings
-from leadhub.services import events, forms, team_signal
+from leadhub.services import events, forms
 from leadhub.services.db import get_engine, session_scope
 from leadhub.services.errors import LeadHubError, NotFound, PermissionDenied, RateLimited, ValidationFailed
 
@@ -693,10 +693,7 @@ class IntakeWriter:
 
 def _write_together(batch: list[_Job]) -> list[forms.Outcome]:
     with session_scope() as session:
-        outcomes = [forms.store(session=session, form=job.form, clean=job.clean, visit=job.visit,
-                                bump_signal=False) for job in batch]
-        for team_id in sorted({job.form.team_id for job, o in zip(batch, outcomes) if o.created}):
-            team_signal.bump(session=session, team_id=team_id)   # one signal for the new leads
+        outcomes = forms.store_many(session=session, items=[(job.form, job.clean, job.visit) for job in batch])
         if not all(o.created for o in outcomes):
             events.after_commit(session)   # an update's own events (events.record): enqueue them too
     return outcomes

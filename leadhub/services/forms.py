@@ -7,6 +7,8 @@ team's web sites become leads through it.
     submit(...)                               one visitor's submission, in the caller's
                                               transaction: validate, dedupe, insert or update,
                                               score, record events
+    clean_submission / store_many             the same in two steps: check (no database), then
+                                              write a batch of checked submissions together
 
 Intake is the hot path (hundreds of submissions a second on SQLite): the form, the team's
 lead schema and its scoring model are read once per CACHE_SECONDS per process, a new lead
@@ -620,45 +622,86 @@ def submit(*, session: Session, form: PublishedForm, values: dict[str, Any],
     return store(session=session, form=form, clean=clean_submission(session, form, values), visit=visit)
 
 
-def store(*, session: Session, form: PublishedForm, clean: dict[str, Any], visit: Visit | None = None,
-          bump_signal: bool = True) -> Outcome:
-    """Write a checked submission (`clean_submission`) in the caller's transaction: duplicate
-    matching, the new or updated lead, the submission row and its events. A caller writing
-    several submissions in one transaction passes bump_signal=False and calls
-    `team_signal.bump` once for the team afterwards (a new lead's board signal)."""
-    visit = visit or Visit()
-    counter = 0
-    if form.owner_mode == "round_robin":  # whose turn it is, counted in the database (all workers)
-        forms_table = WebForm.__table__
-        counter = session.execute(update(forms_table).where(forms_table.c.id == form.id)
-                                  .values(submissions=forms_table.c.submissions + 1)
-                                  .returning(forms_table.c.submissions)).scalar_one()
-    match = _duplicate(session, form, clean)
-    if match is not None:
-        team = session.merge(form.team, load=False)  # held: notes and re-scoring read the team
-        lead_id, created = _update_existing(session, form, match, clean, visit), False
-        del team
-    else:
-        lead_id, created = _insert_new(session, form, clean, counter, bump_signal), True
+def store(*, session: Session, form: PublishedForm, clean: dict[str, Any],
+          visit: Visit | None = None) -> Outcome:
+    """Write one checked submission (`clean_submission`) in the caller's transaction."""
+    return store_many(session=session, items=[(form, clean, visit)])[0]
+
+
+def store_many(*, session: Session, items: list[tuple[PublishedForm, dict[str, Any], Visit | None]]
+               ) -> list[Outcome]:
+    """Write checked submissions in the caller's transaction, in order: duplicate matching
+    (a later item finds a lead an earlier one just made), the new or updated lead, the
+    submission row and its events. Rows of the same kind for all items go in one statement
+    each (status history, scores, campaign members, submissions, events), and the team's
+    board signal is bumped once for all new leads."""
+    pending = _Pending()
+    made: list[tuple[int, bool]] = []
+    for form, clean, visit in items:
+        counter = 0
+        if form.owner_mode == "round_robin":  # whose turn it is, counted in the database (all workers)
+            forms_table = WebForm.__table__
+            counter = session.execute(update(forms_table).where(forms_table.c.id == form.id)
+                                      .values(submissions=forms_table.c.submissions + 1)
+                                      .returning(forms_table.c.submissions)).scalar_one()
+        match = _duplicate(session, form, clean)
+        if match is not None:
+            pending.flush(session)  # the update reads the lead's score and history as stored
+            team = session.merge(form.team, load=False)  # held: notes and re-scoring read the team
+            made.append((_update_existing(session, form, match, clean, visit or Visit()), False))
+            del team
+        else:
+            made.append((_insert_new(session, form, clean, counter, pending), True))
+    pending.flush(session)
     now = utcnow()
-    referrer, page_url = visit.referrer[:500], visit.page_url[:500]
-    utm = {k: (visit.utm.get(k) or "")[:200] for k in UTM_KEYS}
-    submission_id = session.execute(_SUBMISSION_INSERT, {
-        "team_id": form.team_id, "form_id": form.id, "lead_id": lead_id, "created_lead": created,
-        "referrer": referrer, "page_url": page_url, "submitted_at": now, **utm}).scalar_one()
-    payload = {"lead_id": lead_id, "form_id": form.id, "form": form.name, "created": created,
-               "submission_id": submission_id, "referrer": referrer, "page_url": page_url,
-               **{k: v for k, v in utm.items() if v}}
-    rows = [{"team_id": form.team_id, "user_id": None, "lead_id": lead_id, "occurred_at": now,
-             "name": FORM_SUBMITTED_EVENT, "payload": payload}]
-    if created:
-        rows.append({"team_id": form.team_id, "user_id": None, "lead_id": lead_id, "occurred_at": now,
-                     "name": NEW_LEAD_EVENT, "payload": {"lead_id": lead_id, "source": "web_form",
-                                                         "form_id": form.id, "form": form.name}})
-    # both events in one INSERT … RETURNING (SQLAlchemy's insertmanyvalues), ids in row order
-    event_ids = session.execute(_EVENT_INSERT_SORTED, rows).scalars().all()
-    return Outcome(lead_id=lead_id, created=created, submission_id=submission_id,
-                   event_ids=tuple(event_ids))
+    submission_rows, visits = [], []
+    for (form, _clean, visit), (lead_id, created) in zip(items, made):
+        visit = visit or Visit()
+        utm = {k: (visit.utm.get(k) or "")[:200] for k in UTM_KEYS}
+        visits.append((visit.referrer[:500], visit.page_url[:500], utm))
+        submission_rows.append({"team_id": form.team_id, "form_id": form.id, "lead_id": lead_id,
+                                "created_lead": created, "referrer": visit.referrer[:500],
+                                "page_url": visit.page_url[:500], "submitted_at": now, **utm})
+    submission_ids = session.execute(_SUBMISSION_INSERT, submission_rows).scalars().all()
+    event_rows, owners = [], []
+    for n, ((form, _clean, _visit), (lead_id, created), submission_id, (referrer, page_url, utm)) in \
+            enumerate(zip(items, made, submission_ids, visits)):
+        event_rows.append({"team_id": form.team_id, "user_id": None, "lead_id": lead_id, "occurred_at": now,
+                           "name": FORM_SUBMITTED_EVENT, "payload": {
+                               "lead_id": lead_id, "form_id": form.id, "form": form.name, "created": created,
+                               "submission_id": submission_id, "referrer": referrer, "page_url": page_url,
+                               **{k: v for k, v in utm.items() if v}}})
+        owners.append(n)
+        if created:
+            event_rows.append({"team_id": form.team_id, "user_id": None, "lead_id": lead_id, "occurred_at": now,
+                               "name": NEW_LEAD_EVENT, "payload": {"lead_id": lead_id, "source": "web_form",
+                                                                   "form_id": form.id, "form": form.name}})
+            owners.append(n)
+    # ids come back in the rows' order (SQLAlchemy's insertmanyvalues, sort_by_parameter_order)
+    event_ids = session.execute(_EVENT_INSERT, event_rows).scalars().all()
+    events_of: list[list[int]] = [[] for _ in items]
+    for n, event_id in zip(owners, event_ids):
+        events_of[n].append(event_id)
+    for team_id in sorted({form.team_id for (form, _, _), (_, created) in zip(items, made) if created}):
+        team_signal.bump(session=session, team_id=team_id)   # boards: one signal for the new leads
+    return [Outcome(lead_id=lead_id, created=created, submission_id=submission_id, event_ids=tuple(ids))
+            for (lead_id, created), submission_id, ids in zip(made, submission_ids, events_of)]
+
+
+class _Pending:
+    """Rows of new leads written together once the batch's leads are in."""
+
+    def __init__(self):
+        self.history: list[dict[str, Any]] = []
+        self.scores: list[dict[str, Any]] = []
+        self.members: list[dict[str, Any]] = []
+
+    def flush(self, session: Session) -> None:
+        for statement, rows in ((_HISTORY_INSERT, self.history), (_SCORE_INSERT, self.scores),
+                                (_MEMBER_INSERT, self.members)):
+            if rows:
+                session.execute(statement, rows)
+                rows.clear()
 
 
 def _duplicate(session: Session, form: PublishedForm, clean: dict[str, Any]) -> int | None:
@@ -709,9 +752,9 @@ def _owner_for(form: PublishedForm, counter: int) -> int | None:
 
 # Built once: building a statement per request (bind objects, cache keys) costs more than
 # running it. Values come as execute() parameters.
-_SUBMISSION_INSERT = insert(FormSubmission.__table__).returning(FormSubmission.__table__.c.id)
-_EVENT_INSERT_SORTED = insert(DomainEvent.__table__).returning(DomainEvent.__table__.c.id,
-                                                                  sort_by_parameter_order=True)
+_SUBMISSION_INSERT = insert(FormSubmission.__table__).returning(FormSubmission.__table__.c.id,
+                                                                 sort_by_parameter_order=True)
+_EVENT_INSERT = insert(DomainEvent.__table__).returning(DomainEvent.__table__.c.id, sort_by_parameter_order=True)
 _HISTORY_INSERT = insert(LeadStatusHistory.__table__)
 _SCORE_INSERT = insert(scoring.LeadScore.__table__)
 _MEMBER_INSERT = insert(CampaignMember.__table__)
@@ -722,9 +765,9 @@ _LEAD_INSERT = insert(Lead.__table__).values(  # topping its column: position = 
 
 
 def _insert_new(session: Session, form: PublishedForm, clean: dict[str, Any], counter: int,
-                bump_signal: bool = True) -> int:
-    """A new lead, written with Core statements: the row, its status history, the board's
-    signal, its campaign membership and its score from the cached model."""
+                pending: _Pending) -> int:
+    """A new lead, written with a Core statement; its status history, campaign membership and
+    score (from the cached model) join `pending`."""
     now = utcnow()
     row = {name: "" for name in leads.TEXT_LIMITS}
     row.update(need="", interest="", rating="", budget=None, outreach_id=None, last_contacted_at=None,
@@ -738,18 +781,16 @@ def _insert_new(session: Session, form: PublishedForm, clean: dict[str, Any], co
     result = scoring.score_lead(form.model, SimpleNamespace(**row), facts, form.schema, now)
     row["score"], row["rating"] = result.score, result.auto_rating
     lead_id = session.execute(_LEAD_INSERT, {**row, "top_team": form.team_id,
-                                                         "top_status": LeadStatus.NEW.value}).scalar_one()
-    session.execute(_HISTORY_INSERT, {"team_id": form.team_id, "lead_id": lead_id, "from_status": None,
-                                      "to_status": LeadStatus.NEW.value, "changed_by": None, "changed_at": now})
-    session.execute(_SCORE_INSERT, {
+                                             "top_status": LeadStatus.NEW.value}).scalar_one()
+    pending.history.append({"team_id": form.team_id, "lead_id": lead_id, "from_status": None,
+                            "to_status": LeadStatus.NEW.value, "changed_by": None, "changed_at": now})
+    pending.scores.append({
         "team_id": form.team_id, "lead_id": lead_id, "score": result.score, "auto_rating": result.auto_rating,
         "contributions": [c.as_json() for c in result.contributions], "model_version": form.model.version,
         "scored_at": now})
     if form.campaign_id:
-        session.execute(_MEMBER_INSERT, {"team_id": form.team_id, "campaign_id": form.campaign_id,
-                                         "lead_id": lead_id, "added_at": now})
-    if bump_signal:
-        team_signal.bump(session=session, team_id=form.team_id)
+        pending.members.append({"team_id": form.team_id, "campaign_id": form.campaign_id,
+                                "lead_id": lead_id, "added_at": now})
     return lead_id
 
 
