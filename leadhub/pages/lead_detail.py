@@ -290,7 +290,9 @@ def activity_fields(prefix: str, values: rx.Var | None = None) -> rx.Component:
             labelled("Owner", rx.select.root(
                 rx.select.trigger(width="100%", id=f"{prefix}-owner"),
                 rx.select.content(rx.foreach(D.owners, lambda o: rx.select.item(o[1], value=o[0]))),
-                name="owner_id", default_value=start("owner_id", D.lead["owner_id"])), errors, "owner_id"),
+                name="owner_id", default_value=start("owner_id", rx.cond(D.lead["owner_id"] != NONE, D.lead["owner_id"],
+                                                                       D.my_user_id))),
+            errors, "owner_id"),
             columns="2", spacing="3", width="100%",
         ),
         labelled("Description", rx.text_area(name="description", id=f"{prefix}-description", width="100%",

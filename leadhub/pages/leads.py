@@ -15,7 +15,8 @@ from leadhub.services.saved_views import PERIODS
 from leadhub.state.leads import ANY, NONE, LeadsState
 
 S = LeadsState
-NOWRAP = rx.Var.create(["phone", "mobile", "created_at", "updated_at", "last_contacted_at", "budget"])
+NOWRAP = rx.Var.create(["phone", "mobile", "created_at", "updated_at", "last_contacted_at", "budget", "status",
+                        "rating", "score"])
 # re-exported for pages that show the same badges
 __all__ = ["leads_page", "lead_dialog", "status_badge", "rating_badge"]
 
@@ -191,7 +192,12 @@ def cell(row: rx.Var, column: rx.Var) -> rx.Component:
         ("rating", rating_badge(row["rating"])),
         ("score", rx.text(row["score"], text_align="right")),
         rx.text(row[column]),
-    ), white_space=rx.cond(NOWRAP.contains(column), "nowrap", "normal"))
+    ), white_space=rx.cond(NOWRAP.contains(column), "nowrap", "normal"),
+        # a long e-mail breaks anywhere inside its cell instead of pushing the table wide; words
+        # of names and companies wrap whole, in columns wide enough for them
+        style={"overflowWrap": rx.cond(column == "email", "anywhere", "normal")},
+        min_width=rx.match(column, ("name", "9em"), ("company", "10em"), ("title", "10em"), ("email", "12em"),
+                           ("city", "8em"), "auto"))
 
 
 def lead_row(row: rx.Var) -> rx.Component:
@@ -314,15 +320,17 @@ def leads_page() -> rx.Component:
     return app_shell(
         page_title(
             "Leads",
-            rx.link(rx.button(rx.icon("copy", size=14), t("Duplicates"), variant="soft"), href="/leads/duplicates",
-                    id="duplicates-link"),
-            rx.cond(S.role == "admin", rx.link(rx.button(rx.icon("list-plus", size=14), t("Fields"), variant="soft"),
-                                               href="/leads/fields", id="fields-link")),
-            download_link(rx.button(rx.icon("download", size=14), t("Export CSV"), variant="soft", tab_index=-1),
-                          "export-all"),
-            rx.link(rx.button(rx.icon("upload", size=14), t("Import CSV"), variant="soft"), href="/leads/import",
-                    id="import-csv"),
-            rx.button(rx.icon("plus", size=14), t("New lead"), on_click=S.open_new, id="new-lead"),
+            rx.hstack(  # wraps under the title's row instead of running off a narrow window
+                rx.link(rx.button(rx.icon("copy", size=14), t("Duplicates"), variant="soft"), href="/leads/duplicates",
+                        id="duplicates-link"),
+                rx.cond(S.role == "admin", rx.link(rx.button(rx.icon("list-plus", size=14), t("Fields"), variant="soft"),
+                                                   href="/leads/fields", id="fields-link")),
+                download_link(rx.button(rx.icon("download", size=14), t("Export CSV"), variant="soft", tab_index=-1),
+                              "export-all"),
+                rx.link(rx.button(rx.icon("upload", size=14), t("Import CSV"), variant="soft"), href="/leads/import",
+                        id="import-csv"),
+                rx.button(rx.icon("plus", size=14), t("New lead"), on_click=S.open_new, id="new-lead"),
+                spacing="3", wrap="wrap", justify="end", white_space="nowrap"),
         ),
         filters(),
         bulk_bar(),

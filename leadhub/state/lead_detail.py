@@ -71,6 +71,7 @@ class LeadDetailState(LeadFormMixin, SessionState):
     activity_open: bool = False
     activity_key: int = 0
     activity_edit: dict[str, str] = {}
+    my_user_id: str = ""                    # a new activity's owner when the lead has none
     activity_edit_open: bool = False
     campaign_rows: list[dict[str, str]] = []
     campaign_choices: list[list[str]] = []
@@ -98,6 +99,7 @@ class LeadDetailState(LeadFormMixin, SessionState):
     def load(self):
         """on_load: the lead in the URL; a merged lead's URL leads to its survivor."""
         ctx = self._ctx()
+        self.my_user_id = str(ctx.user_id)
         route_id = self._route_id() or self.record_id
         if route_id != self.record_id:
             self.record_id, self.timeline_limit = route_id, TIMELINE_STEP
@@ -224,14 +226,14 @@ class LeadDetailState(LeadFormMixin, SessionState):
             entry["extra"] = "\n".join(lines)
         elif item.kind == "event" and item.title == activities.ACTIVITY_UPDATED:
             entry["title"] = self.tr("Activity edited")
-            entry["body"] = str(details.get("subject", ""))
-            entry["extra"] = self._activity_changes(details.get("changes") or {})
+            entry["extra"] = str(details.get("subject", ""))
+            entry["body"] = self._activity_changes(details.get("changes") or {})
         elif item.kind == "event":
             entry["title"] = self.tr(item.title)
         return entry
 
     def _activity_changes(self, changes: dict[str, Any]) -> str:
-        """'Due: 2026-05-04 10:00 → 2026-05-05 09:00 · Owner: Ana → Luis', in the team's zone."""
+        """One line per change, 'Due: 2026-05-04 10:00 → 2026-05-05 09:00', in the team's zone."""
         owners = {o[0]: o[1] for o in self.owners}
         labels = {"type": "Type", "subject": "Subject", "description": "Description", "due_at": "Due",
                   "status": "Status", "owner_id": "Owner"}
@@ -256,7 +258,7 @@ class LeadDetailState(LeadFormMixin, SessionState):
             if name in changes and isinstance(changes[name], list) and len(changes[name]) == 2:
                 before, after = changes[name]
                 parts.append(f"{self.tr(labels[name])}: {shown(name, before)} → {shown(name, after)}")
-        return " · ".join(parts)
+        return "\n".join(parts)
 
     @rx.event
     @handles_errors

@@ -255,3 +255,128 @@ def test_admin_adds_a_custom_field_reps_fill_it_filter_by_it_and_act_in_bulk(pag
     page.click("#tab-details")
     expect(page.locator("#custom-values")).to_contain_text("Levante")
     screenshot("lead-page-document-and-custom-field")
+
+
+def _web_form_lead(live_app, visit):
+    """A lead made by a web-form submission that carried `visit` (UTM, referrer, page)."""
+    from sqlmodel import Session, select
+
+    from leadhub.services import forms
+    from leadhub.services.context import TeamContext
+    from leadhub.services.db import engine_for
+    from leadhub.services.models import User
+
+    with Session(engine_for(live_app.database_url), expire_on_commit=False) as session:
+        admin = session.exec(select(User).where(User.email == live_app.seed.admin.email)).one()
+        ctx = TeamContext(live_app.seed.extra["team_id"], admin.id, "admin")
+        form = forms.save_form(session=session, ctx=ctx, data={
+            "name": "Demo request", "fields": [{"name": "first_name"}, {"name": "last_name"}, {"name": "email"}],
+            "lead_source": "Web Form"})
+        session.commit()
+        forms.forget_cached(form.key)
+        outcome = forms.submit(session=session, form=forms.published_form(session=session, key=form.key),
+                               values={"first_name": "Yusuf", "last_name": "Öztürk", "email": "yusuf@ozturk.example"},
+                               visit=forms.Visit(**visit))
+        session.commit()
+        return outcome.lead_id
+
+
+def test_activity_edited_on_the_lead_page_and_source_details_shown_as_text(page, live_app, screenshot):
+    from playwright.sync_api import expect
+
+    lead_id = _web_form_lead(live_app, {
+        "utm": {"utm_source": "<img src=x onerror=alert('utm')>", "utm_medium": "cpc", "utm_campaign": "otoño-2026"},
+        "referrer": "https://www.google.es/search?q=crm&hl=es", "page_url": "javascript:alert('page')"})
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sign_in(page, live_app.seed.rep)
+    page.goto(f"/leads/{lead_id}")
+    expect(page.locator("#lead-name")).to_have_text("Yusuf Öztürk")
+
+    page.click("#add-activity")
+    page.fill("#activity-subject", "Call about the demo")
+    page.fill("#activity-due", "2099-03-27T10:30")
+    page.click("#activity-save")
+    row = page.locator(".activity-row", has_text="Call about the demo")
+    expect(row).to_contain_text("2099-03-27 10:30")
+
+    # edit it: the dialog starts with what is stored; a bad time is said at the field
+    row.locator(".edit-activity").click()
+    dialog = page.locator("#activity-edit-dialog")
+    expect(page.locator("#edit-activity-subject")).to_have_value("Call about the demo")
+    expect(page.locator("#edit-activity-due")).to_have_value("2099-03-27T10:30")
+    page.fill("#edit-activity-subject", "Demo at their office")
+    page.fill("#edit-activity-due", "2099-03-29T02:30")   # the clocks jump from 02:00 to 03:00 in Madrid
+    page.locator("#edit-activity-type").click()
+    page.get_by_role("option", name="Event").click()
+    page.fill("#edit-activity-description", "Bring the «Ñandú» deck")
+    page.click("#edit-activity-save")
+    page.wait_for_timeout(1500)
+    screenshot("activity-edit-field-error", full_page=False)
+    expect(dialog.locator("[data-error-for=due_at]")).to_contain_text("does not exist in Europe/Madrid")
+    page.fill("#edit-activity-due", "2099-03-29T16:00")
+    page.click("#edit-activity-save")
+    expect(dialog).to_have_count(0)
+    row = page.locator(".activity-row", has_text="Demo at their office")
+    expect(row).to_contain_text("2099-03-29 16:00")
+    expect(row).to_contain_text("event")
+    expect(page.locator(".activity-row", has_text="Call about the demo")).to_have_count(0)
+    edited = page.locator(".timeline-entry", has_text="Activity edited").first
+    expect(edited).to_contain_text("Demo at their office")
+    expect(edited).to_contain_text("Due: 2099-03-27 10:30 → 2099-03-29 16:00")
+    expect(edited).to_contain_text("Type: task → event")
+    expect(edited).to_contain_text(live_app.seed.rep.full_name)
+    screenshot("lead-page-activity-edited")
+
+    # where the lead came from: shown as text, never run or linked unless http(s)
+    page.click("#tab-details")
+    sources = page.locator("#source-details")
+    expect(sources).to_contain_text("Demo request")
+    expect(sources).to_contain_text("<img src=x onerror=alert('utm')>")
+    expect(sources).to_contain_text("otoño-2026")
+    expect(sources).to_contain_text("javascript:alert('page')")
+    expect(sources.locator("img")).to_have_count(0)
+    expect(sources.locator("a[href^='javascript']")).to_have_count(0)
+    expect(sources.get_by_role("link", name="https://www.google.es/search?q=crm&hl=es")).to_have_attribute(
+        "href", "https://www.google.es/search?q=crm&hl=es")
+    screenshot("lead-page-source-details", sources)
+    assert dialogs == []
+
+
+def test_leads_list_fits_a_1400px_window(page, live_app, screenshot):
+    """Session 1 saw the list scroll sideways at 1400 px: the page itself must not, even for an
+    admin (one more button) in Spanish (longer words) with more columns and a long e-mail; a
+    table wider than its card scrolls inside the card."""
+    from playwright.sync_api import expect
+
+    _make_leads(live_app, {"first_name": "Bartolomé", "last_name": "Fernández-Villaverde de la Concepción",
+                           "company": "Compañía Transatlántica de Distribución Internacional S.A.",
+                           "title": "Directora de Operaciones Internacionales",
+                           "email": "bartolomefernandezvillaverde@transatlanticadistribucion.example",
+                           "phone": "+34 612 34 56 78", "mobile": "+34 699 11 22 33",
+                           "city": "San Sebastián de los Reyes", "country": "España", "budget": "1250000"})
+    page.set_viewport_size({"width": 1400, "height": 900})
+    sign_in(page, live_app.seed.admin)
+    page.get_by_role("radio", name="ES").click()
+    expect(page.locator("#new-lead")).to_contain_text("Nuevo prospecto")
+    try:
+        page.click("#columns")
+        for column in ("title", "mobile", "industry", "budget", "city", "country", "last_contacted_at"):
+            page.locator(f"[data-column='{column}'] button").click()
+        page.keyboard.press("Escape")
+        expect(page.locator("[data-column='title']")).to_have_count(0)
+        expect(page.locator(".lead-row").first).to_be_visible()
+
+        def widths():
+            return page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+
+        screenshot("leads-list-1400px", full_page=False)
+        wide, window = widths()
+        assert wide <= window, f"the page scrolls sideways: {wide} px wide in a {window} px window"
+        page.set_viewport_size({"width": 1024, "height": 800})
+        screenshot("leads-list-1024px", full_page=False)
+        wide, window = widths()
+        assert wide <= window, f"the page scrolls sideways: {wide} px wide in a {window} px window"
+    finally:  # the language is saved on the user: put it back for later tests
+        page.get_by_role("radio", name="EN").click()
+        expect(page.locator("#new-lead")).to_contain_text("New lead")
