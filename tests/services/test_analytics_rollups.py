@@ -258,3 +258,20 @@ def test_reps_with_a_segment_still_see_only_their_own_work(session, team_a, know
     mine = metrics.dashboard(session=session, ctx=team_a.rep_ctx, flt=known_filter(segment_id=web_segment.id),
                              now=NOW)
     assert mine.volume.by_type["count"].sum() == 2
+
+
+def test_the_periodic_task_recounts_marked_days_in_the_background(session, team_a, team_b, known, engine):
+    from leadhub.services.analytics.tasks import refresh_pending
+
+    daily(session, team_a.manager_ctx)
+    session.commit()
+    session.add(Outreach(team_id=team_a.team.id, user_id=team_a.rep.id, type=E, description="later",
+                         occurred_at=utc(2026, 4, 3, 10, 0)))
+    session.commit()
+    assert sorted(refresh_pending(engine=engine)) == sorted([team_a.team.id, team_b.team.id])
+    assert session.exec(select(func.count()).select_from(OutreachDirty)).one() == 0
+    day = session.exec(select(func.sum(OutreachDay.count)).where(
+        OutreachDay.team_id == team_a.team.id, OutreachDay.day == date(2026, 4, 3))).one()
+    assert day == 1
+    assert refresh_pending(engine=engine) == []
+    assert_rollup_matches_scan(session, team_a.manager_ctx)
