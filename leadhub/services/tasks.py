@@ -176,3 +176,4 @@ def run_worker(*, workers: int = 2, shutdown_timeout: float = SHUTDOWN_TIMEOUT_S
 from leadhub.services import emails, predictive, scoring, workflows  # noqa: E402,F401  (their tasks and event handlers)
 from leadhub.services import webhooks  # noqa: E402,F401  (outgoing webhook handlers)
 from leadhub.services import imports  # noqa: E402,F401  (the CSV import tasks)
+from leadhub.services.analytics import tasks as analytics_tasks  # noqa: E402,F401  (rollup upkeep)
