@@ -70,6 +70,9 @@ REPLIED = (ResponseStatus.REPLIED.value, ResponseStatus.POSITIVE.value, Response
 EMAIL_OPENED = "EmailOpened"
 EMAIL_CLICKED = "EmailClicked"
 EMAIL_SENT = "EmailSent"
+REPLIED_STATUS = "replied"   # a sent message its recipient answered
+MAX_INBOUND_BYTES = 10 * 1024 * 1024
+MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
 PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00"
          b"\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 UNSUBSCRIBE_TEXT = {
@@ -421,6 +424,73 @@ def send_to_lead(*, session: Session, ctx: TeamContext, template_id: int, lead_i
 
 
 @dataclass(frozen=True)
+class Draft:
+    """An e-mail to one lead as it will be sent: merge fields filled in."""
+
+    lead_id: int
+    to_email: str
+    subject: str
+    body: str
+    language: str
+    template_id: int | None
+
+
+def _lead_to_email(session: Session, ctx: TeamContext, lead_id: int) -> Lead:
+    """The caller's lead, if they may e-mail it; unsubscribed or address-less leads are refused."""
+    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == int(lead_id))).first()
+    if lead is None:
+        raise NotFound("This lead does not exist or belongs to another team.")
+    if not ctx.is_manager and lead.owner_id not in (None, ctx.user_id):
+        from leadhub.services.errors import PermissionDenied
+        raise PermissionDenied("This lead belongs to another rep.")
+    if not lead.email:
+        raise ValidationFailed("This lead has no e-mail address. Add one first.",
+                               field_errors={"to_email": "This lead has no e-mail address."})
+    if is_unsubscribed(session, ctx.team_id, lead.email):
+        raise ValidationFailed("This lead unsubscribed from your e-mails and cannot be e-mailed again.",
+                               field_errors={"to_email": "Unsubscribed from your e-mails."})
+    return lead
+
+
+def compose(*, session: Session, ctx: TeamContext, lead_id: int, template_id: int | None = None,
+            subject: str = "", body: str = "") -> Draft:
+    """The e-mail as the lead will get it: a template's text, or the subject and body written
+    here (which win over the template's when given), with merge fields filled in."""
+    lead = _lead_to_email(session, ctx, lead_id)
+    language = "en"
+    if template_id:
+        template = get_template(session=session, ctx=ctx, template_id=template_id)
+        subject, body, language = subject or template.subject, body or template.body, template.language
+    subject, body = " ".join(str(subject or "").split()), str(body or "").strip()
+    errors = {}
+    if not subject:
+        errors["subject"] = "Write a subject."
+    elif len(subject) > 255:
+        errors["subject"] = "Keep the subject under 255 characters."
+    if not body:
+        errors["body"] = "Write the message."
+    elif len(body) > 20000:
+        errors["body"] = "Keep the message under 20,000 characters."
+    if errors:
+        raise ValidationFailed(field_errors=errors)
+    values = merge_values(session, lead)
+    return Draft(lead_id=lead.id, to_email=lead.email, subject=render(subject, values)[:255],
+                 body=render(body, values)[:30000], language=language, template_id=template_id or None)
+
+
+def send_composed(*, session: Session, ctx: TeamContext, lead_id: int, template_id: int | None = None,
+                  subject: str = "", body: str = "") -> EmailMessage:
+    """Queue one e-mail from the lead page (sent by the worker after the caller commits); it
+    shows on the lead's timeline as an e-mail outreach once sent."""
+    draft = compose(session=session, ctx=ctx, lead_id=lead_id, template_id=template_id,
+                    subject=subject, body=body)
+    lead = session.get(Lead, draft.lead_id)
+    text = EmailTemplate(id=draft.template_id, team_id=ctx.team_id, name="", language=draft.language,
+                         subject=draft.subject, body=draft.body)
+    return _queue(session, ctx, text, lead)
+
+
+@dataclass(frozen=True)
 class BatchResult:
     queued: int
     skipped: int
@@ -598,7 +668,7 @@ def _track(session: Session, message: EmailMessage, name: str, label: str, detai
 def record_open(*, session: Session, token: str) -> bool:
     """The pixel was fetched: the first open is tracked as an event, later ones counted."""
     message = _by_token(session, token)
-    if message is None or message.status != "sent":
+    if message is None or message.status not in ("sent", REPLIED_STATUS):
         return False
     message.opens += 1
     if message.opened_at is None:
@@ -643,6 +713,82 @@ def unsubscribe(*, session: Session, token: str) -> EmailMessage | None:
         _stop(session, enrollment, "unsubscribed")
     session.flush()
     return message
+
+
+# --- Replies ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InboundResult:
+    matched: bool
+    reason: str = ""
+    lead_id: int | None = None
+    email_message_id: int | None = None
+    already: bool = False
+
+
+def _parse_inbound(raw: bytes) -> Any:
+    import email
+    import email.policy
+    if not raw or len(raw) > MAX_INBOUND_BYTES:
+        raise ValidationFailed("Send the e-mail as raw RFC 822 text, at most 10 MB.",
+                               field_errors={"message": "Empty or too large."})
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    if not parsed.keys() or not (parsed.get("From") or parsed.get("In-Reply-To") or parsed.get("References")):
+        raise ValidationFailed("This is not an e-mail: it has no From, In-Reply-To or References header.",
+                               field_errors={"message": "No e-mail headers found."})
+    return parsed
+
+
+def _header(parsed: Any, name: str) -> str:
+    try:
+        return str(parsed.get(name) or "")
+    except (ValueError, TypeError, IndexError):  # a malformed header is simply not used
+        return ""
+
+
+def record_inbound(*, session: Session, ctx: TeamContext, raw: bytes) -> InboundResult:
+    """An e-mail that reached the team's inbox (forwarded by Mailgun, SendGrid or a mail rule):
+    when it answers one of our e-mails — its In-Reply-To or References name the Message-ID we
+    sent, or else it comes from the address we wrote to — the recipient has replied: the e-mail
+    outreach is marked replied (score, last contacted, the OutreachReplied event), an activity
+    "E-mail replied" goes on the lead's timeline and the lead's sequences stop. Idempotent."""
+    ctx.require(Role.MANAGER)
+    from email.utils import parseaddr
+    parsed = _parse_inbound(raw)
+    ids = MESSAGE_ID.findall(_header(parsed, "In-Reply-To")) + MESSAGE_ID.findall(_header(parsed, "References"))
+    message = None
+    if ids:
+        message = session.exec(select(EmailMessage).where(
+            EmailMessage.team_id == ctx.team_id, EmailMessage.message_id.in_(ids[-50:]),
+            EmailMessage.status.in_(("sent", REPLIED_STATUS))).order_by(EmailMessage.id.desc())).first()
+    sender = parseaddr(_header(parsed, "From"))[1].strip().lower()
+    if message is None and sender:
+        message = session.exec(select(EmailMessage).where(
+            EmailMessage.team_id == ctx.team_id, func.lower(EmailMessage.to_email) == sender,
+            EmailMessage.status.in_(("sent", REPLIED_STATUS))).order_by(EmailMessage.id.desc())).first()
+    if message is None:
+        return InboundResult(False, "It answers no e-mail this team sent.")
+    if message.status == REPLIED_STATUS:
+        return InboundResult(True, "", message.lead_id, message.id, already=True)
+    now = utcnow()
+    message.status = REPLIED_STATUS
+    session.add(message)
+    subject = " ".join(_header(parsed, "Subject").split())[:150] or message.subject
+    if message.lead_id is not None:
+        touch = session.get(Outreach, message.outreach_id) if message.outreach_id else None
+        if touch is not None and touch.team_id == ctx.team_id and touch.response_status not in REPLIED:
+            touch.response_status, touch.responded_at = ResponseStatus.REPLIED.value, max(now, touch.occurred_at)
+            session.add(touch)
+        session.add(Activity(team_id=ctx.team_id, type=ActivityType.EMAIL.value,
+                             subject=f"E-mail replied: {subject}"[:200], status=ActivityStatus.COMPLETED.value,
+                             completed_at=now, due_at=now, lead_id=message.lead_id,
+                             outreach_id=message.outreach_id, owner_id=message.sent_by))
+        for enrollment in session.exec(select(Enrollment).where(
+                Enrollment.team_id == ctx.team_id, Enrollment.lead_id == message.lead_id,
+                Enrollment.status == "active")).all():
+            _stop(session, enrollment, "replied")
+    session.flush()
+    return InboundResult(True, "", message.lead_id, message.id)
 
 
 def message_language(message: EmailMessage | None) -> str:

@@ -31,6 +31,7 @@ ROUTE_KINDS: dict[str, str] = {
     "/api/documents/{document_id}": SESSION,
     "/api/leads/export.csv": SESSION,
     "/api/imports/{job_id}/errors.csv": SESSION,
+    "/api/e/inbound": API_KEY,          # replies forwarded by a mail service, with a team key
     "/api/e/o/{token}.gif": SECRET_TOKEN,
     "/api/e/c/{token}": SECRET_TOKEN,
     "/api/e/u/{token}": SECRET_TOKEN,

@@ -302,3 +302,156 @@ def test_a_segment_is_enrolled_once(session, engine, team_a, enqueued):
                                  segment_id=segment.id) == 2
     assert emails.enroll_segment(session=session, ctx=team_a.manager_ctx, sequence_id=sequence.id,
                                  segment_id=segment.id) == 0
+
+
+# --- One e-mail from the lead page, and replies arriving at the inbound endpoint ----------------
+
+def test_compose_fills_merge_fields_and_refuses_who_cannot_be_emailed(session, engine, team_a, team_b, inbox, enqueued):
+    smtp_on(session, team_a, inbox)
+    template = emails.create_template(session=session, ctx=team_a.admin_ctx, data={
+        "name": "Hola", "language": "es", "subject": "Hola {{first_name}}", "body": "Para {{company}}: ¿hablamos?"})
+    ana = lead(session, team_a, first_name="Ana", company="Peña SL", email="ana@pena.es")
+    draft = emails.compose(session=session, ctx=team_a.rep_ctx, lead_id=ana.id, template_id=template.id)
+    assert (draft.to_email, draft.subject, draft.body, draft.language) == (
+        "ana@pena.es", "Hola Ana", "Para Peña SL: ¿hablamos?", "es")
+    written = emails.compose(session=session, ctx=team_a.rep_ctx, lead_id=ana.id,
+                             subject="  Una   idea para {{company}} ", body="Hola {{first_name}}")
+    assert (written.subject, written.body, written.template_id) == ("Una idea para Peña SL", "Hola Ana", None)
+    with pytest.raises(ValidationFailed) as empty:
+        emails.compose(session=session, ctx=team_a.rep_ctx, lead_id=ana.id, subject=" ", body="")
+    assert set(empty.value.field_errors) == {"subject", "body"}
+    no_address = lead(session, team_a, first_name="Sin")
+    with pytest.raises(ValidationFailed, match="no e-mail address"):
+        emails.compose(session=session, ctx=team_a.rep_ctx, lead_id=no_address.id, subject="S", body="B")
+    with pytest.raises(NotFound):
+        emails.compose(session=session, ctx=team_b.admin_ctx, lead_id=ana.id, subject="S", body="B")
+    with pytest.raises(NotFound):
+        emails.compose(session=session, ctx=team_b.admin_ctx,
+                       lead_id=lead(session, team_b, email="b@b.mx").id, template_id=template.id)
+
+    message = emails.send_composed(session=session, ctx=team_a.rep_ctx, lead_id=ana.id, template_id=template.id,
+                                   body="Para {{company}}, escrito a mano")
+    session.commit()
+    assert enqueued == [[message.id]]
+    assert emails.deliver([message.id], engine=engine, base_url=BASE) == {message.id: "sent"}
+    received = inbox.messages[-1]
+    assert received["Subject"] == "Hola Ana" and "Para Peña SL, escrito a mano" in body_of(received)
+    assert "/api/e/u/" in body_of(received)                      # the unsubscribe link is in it too
+    session.expire_all()
+    touch = session.exec(select(Outreach).where(Outreach.lead_id == ana.id)).one()
+    assert touch.description == "E-mail: Hola Ana"               # on the lead's timeline
+    assert session.get(Lead, ana.id).last_contacted_at is not None
+
+    emails.unsubscribe(session=session, token=message.token)
+    session.commit()
+    with pytest.raises(ValidationFailed, match="unsubscribed") as refused:
+        emails.send_composed(session=session, ctx=team_a.rep_ctx, lead_id=ana.id, subject="S", body="B")
+    assert refused.value.message == "This lead unsubscribed from your e-mails and cannot be e-mailed again."
+
+
+def _reply(to_message, *, sender: str, body: str = "Sí, me interesa.", reference: bool = True) -> bytes:
+    reply = email.message.EmailMessage()
+    reply["From"] = sender
+    reply["To"] = to_message["From"]
+    reply["Subject"] = f"Re: {to_message['Subject']}"
+    reply["Message-ID"] = email.utils.make_msgid(domain="pena.es")
+    if reference:
+        reply["In-Reply-To"] = to_message["Message-ID"]
+        reply["References"] = to_message["Message-ID"]
+    reply.set_content(f"{body}\n\n> {to_message['Subject']}\n")
+    return reply.as_bytes()
+
+
+@pytest.fixture
+def inbound_client(app_db, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from leadhub.api import api
+    from leadhub.api.v1 import deps
+    monkeypatch.setattr(deps, "limiter", deps.api_keys.RateLimiter(per_minute=10**6))
+    with TestClient(api) as client:
+        yield client
+
+
+def test_a_reply_at_the_inbound_endpoint_marks_the_reply_and_stops_the_sequence(
+        session, engine, team_a, team_b, inbox, enqueued, inbound_client):
+    import base64
+
+    from tests.api.v1_support import bearer, make_key
+    smtp_on(session, team_a, inbox)
+    first = emails.create_template(session=session, ctx=team_a.admin_ctx, data={
+        "name": "1", "subject": "Primera para {{first_name}}", "body": "Uno"})
+    second = emails.create_template(session=session, ctx=team_a.admin_ctx, data={
+        "name": "2", "subject": "Segunda para {{first_name}}", "body": "Dos"})
+    sequence = emails.create_sequence(session=session, ctx=team_a.manager_ctx, name="Bienvenida", steps=[
+        {"kind": "send", "template_id": first.id}, {"kind": "wait", "days": 3},
+        {"kind": "send_if_no_reply", "template_id": second.id}])
+    ana = lead(session, team_a, first_name="Ana", email="ana@pena.es")
+    leo = lead(session, team_a, first_name="Leo", email="Leo@Pena.es")
+    now = utcnow()
+    for target in (ana, leo):
+        emails.enroll(session=session, ctx=team_a.rep_ctx, sequence_id=sequence.id, lead_id=target.id, now=now)
+    session.commit()
+    emails.run_due_sequences(engine=engine, now=now)
+    emails.deliver([i for batch in enqueued for i in batch], engine=engine, base_url=BASE)
+    to_ana = next(m for m in inbox.messages if m["To"].lower() == "ana@pena.es")
+    to_leo = next(m for m in inbox.messages if m["To"].lower() == "leo@pena.es")
+    key = make_key(session, team_a, role="manager", user=team_a.manager)
+    session.expire_all()
+    touched_before = session.get(Lead, ana.id).last_contacted_at
+
+    # refused: no key, a rep's key, something that is not an e-mail
+    assert inbound_client.post("/api/e/inbound", content=_reply(to_ana, sender="ana@pena.es")).status_code == 401
+    rep_key = make_key(session, team_a, role="rep", user=team_a.rep)
+    assert inbound_client.post("/api/e/inbound", content=_reply(to_ana, sender="ana@pena.es"),
+                               headers=bearer(rep_key)).status_code == 403
+    junk = inbound_client.post("/api/e/inbound", content=b"hello there", headers=bearer(key))
+    assert junk.status_code == 422 and "not an e-mail" in junk.json()["error"]["message"]
+    # team B's key: Ana's reply answers nothing B sent, and nothing of A changes
+    b_key = make_key(session, team_b, role="admin")
+    other = inbound_client.post("/api/e/inbound", content=_reply(to_ana, sender="ana@pena.es"), headers=bearer(b_key))
+    assert other.status_code == 200 and other.json()["matched"] is False
+    session.expire_all()
+    assert session.exec(select(emails.EmailMessage).where(emails.EmailMessage.status == "replied")).all() == []
+
+    # Ana's reply, raw RFC 822, matched by In-Reply-To
+    answer = inbound_client.post("/api/e/inbound", content=_reply(to_ana, sender="Ana Peña <ana@pena.es>"),
+                                 headers={**bearer(key), "Content-Type": "message/rfc822"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["matched"] is True and answer.json()["lead_id"] == ana.id
+    session.expire_all()
+    sent = session.exec(select(emails.EmailMessage).where(emails.EmailMessage.lead_id == ana.id)).one()
+    assert sent.status == "replied"
+    touch = session.get(Outreach, sent.outreach_id)
+    assert touch.response_status == "replied" and touch.responded_at is not None
+    replied_activity = session.exec(select(Activity).where(Activity.lead_id == ana.id,
+                                                           Activity.subject.startswith("E-mail replied"))).one()
+    assert replied_activity.subject == "E-mail replied: Re: Primera para Ana" and replied_activity.status == "completed"
+    assert session.get(Lead, ana.id).last_contacted_at > touched_before
+    enrollment = session.exec(select(emails.Enrollment).where(emails.Enrollment.lead_id == ana.id)).one()
+    assert (enrollment.status, enrollment.stop_reason) == ("stopped", "replied")
+    replied_event = session.exec(select(DomainEvent).where(DomainEvent.name == "OutreachReplied")).one()
+    events.dispatch_event(replied_event.id, engine=engine)     # what the worker does: the score follows
+    session.expire_all()
+    from leadhub.services import scoring
+    explained = scoring.explain(session=session, ctx=team_a.admin_ctx, lead_id=ana.id)
+    assert explained.score >= 10 and [(c.behaviour, c.points) for c in explained.lines] == [("outreach_replied", 10)]
+    # the same reply delivered twice is recorded once
+    again = inbound_client.post("/api/e/inbound", content=_reply(to_ana, sender="ana@pena.es"), headers=bearer(key))
+    assert again.json()["already_recorded"] is True
+    session.expire_all()
+    assert len(session.exec(select(Activity).where(Activity.subject.startswith("E-mail replied"))).all()) == 1
+
+    # Leo replies from his mail client without threading headers, posted the Mailgun way
+    # (form field body-mime, the key as Basic auth's password): matched by his address
+    basic = {"Authorization": "Basic " + base64.b64encode(f"api:{key}".encode()).decode()}
+    answer = inbound_client.post("/api/e/inbound", headers=basic, data={
+        "body-mime": _reply(to_leo, sender="leo@pena.es", reference=False).decode()})
+    assert answer.status_code == 200 and answer.json()["lead_id"] == leo.id
+
+    # three days on: nobody gets the second e-mail, both replied
+    enqueued.clear()
+    emails.run_due_sequences(engine=engine, now=now + timedelta(days=3, minutes=1))
+    assert enqueued == []
+    session.expire_all()
+    assert {e.stop_reason for e in session.exec(select(emails.Enrollment)).all()} == {"replied"}
