@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 500_000
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 10_000
 CACHE_KB = 64 * 1024          # SQLite page cache while an import writes a chunk
 ANNOUNCE_SECONDS = 1.0        # open boards hear of an import's new leads at most this often
 PREVIEW_ROWS = 10
