@@ -667,28 +667,28 @@ class IntakeWriter:
                 self._write(batch)
             except BaseException as exc:  # noqa: BLE001 - the writer must outlive any failure
                 log.exception("form intake writer failed")
-                for job in batch:
-                    _settle(job, None, exc)
+                _settle([(job, None, exc) for job in batch])
 
     def _write(self, batch: list[_Job]) -> None:
         try:
             outcomes = _write_together(batch)
         except Exception as exc:  # noqa: BLE001 - rolled back whole: write each alone
             if len(batch) == 1:
-                _settle(batch[0], None, exc)
+                _settle([(batch[0], None, exc)])
                 return
+            results: list[tuple[_Job, forms.Outcome | None, BaseException | None]] = []
             for job in batch:
                 try:
-                    outcome = _write_together([job])
+                    outcome = _write_together([job])[0]
                 except Exception as alone:  # noqa: BLE001 - answered to this request only
-                    _settle(job, None, alone)
+                    results.append((job, None, alone))
                 else:
-                    _events.add(outcome[0].event_ids)
-                    _settle(job, outcome[0], None)
+                    _events.add(outcome.event_ids)
+                    results.append((job, outcome, None))
+            _settle(results)
             return
         _events.add(tuple(i for outcome in outcomes for i in outcome.event_ids))
-        for job, outcome in zip(batch, outcomes):
-            _settle(job, outcome, None)
+        _settle([(job, outcome, None) for job, outcome in zip(batch, outcomes)])
 
 
 def _write_together(batch: list[_Job]) -> list[forms.Outcome]:
@@ -699,18 +699,26 @@ def _write_together(batch: list[_Job]) -> list[forms.Outcome]:
     return outcomes
 
 
-def _settle(job: _Job, outcome: forms.Outcome | None, exc: BaseException | None) -> None:
-    def settle() -> None:
-        if job.future.done():        # the visitor went away meanwhile
-            return
-        if exc is not None:
-            job.future.set_exception(exc)
-        else:
-            job.future.set_result(outcome)
-    try:
-        job.loop.call_soon_threadsafe(settle)
-    except RuntimeError:  # that event loop is closed (server shutting down)
-        pass
+def _settle(results: list[tuple[_Job, forms.Outcome | None, BaseException | None]]) -> None:
+    """Answer the waiting requests: one wake-up of each event loop for the whole batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list] = {}
+    for result in results:
+        by_loop.setdefault(result[0].loop, []).append(result)
+
+    def settle(batch: list) -> None:
+        for job, outcome, exc in batch:
+            if job.future.done():        # the visitor went away meanwhile
+                continue
+            if exc is not None:
+                job.future.set_exception(exc)
+            else:
+                job.future.set_result(outcome)
+
+    for loop, batch in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(settle, batch)
+        except RuntimeError:  # that event loop is closed (server shutting down)
+            pass
 
 
 _writer = IntakeWriter()
