@@ -204,4 +204,24 @@ ES: dict[str, str] = {
     "Start the segment on it": "Inscribir al segmento",
     "Choose a sequence and a segment.": "Elige una secuencia y un segmento.",
     "{n} leads started the sequence.": "{n} prospectos empezaron la secuencia.",
+    # "Send e-mail" on the lead page
+    "Send e-mail": "Enviar correo",
+    "No template: write it here": "Sin plantilla: escríbelo aquí",
+    "Preview": "Vista previa",
+    "Merge fields such as {{first_name}} or {{company}} are filled in for this lead.":
+        "Los campos combinados como {{first_name}} o {{company}} se rellenan para este prospecto.",
+    "E-mail queued: it is sent in the background and shows on the timeline.":
+        "Correo en cola: se envía en segundo plano y aparece en la cronología.",
+    "This lead unsubscribed from your e-mails and cannot be e-mailed again.":
+        "Este prospecto se dio de baja de tus correos y no puede volver a recibirlos.",
+    "Unsubscribed from your e-mails.": "Dado de baja de tus correos.",
+    "This lead has no e-mail address. Add one first.":
+        "Este prospecto no tiene dirección de correo. Añade una primero.",
+    "This lead has no e-mail address.": "Este prospecto no tiene dirección de correo.",
+    "Write the message.": "Escribe el mensaje.",
+    "Keep the subject under 255 characters.": "El asunto debe tener menos de 255 caracteres.",
+    "Keep the message under 20,000 characters.": "El mensaje debe tener menos de 20.000 caracteres.",
+    "This lead belongs to another rep.": "Este prospecto pertenece a otro comercial.",
+    "This template does not exist or belongs to another team.":
+        "Esta plantilla no existe o pertenece a otro equipo.",
 }

@@ -12,6 +12,7 @@ from leadhub.components.layout import app_shell
 from leadhub.components.lead_form import RATINGS, STATUSES, lead_dialog, rating_badge, status_badge
 from leadhub.components.merge_dialog import merge_dialog
 from leadhub.components.outreach_form import log_outreach_button, outreach_dialog
+from leadhub.components.send_email import send_email_button, send_email_dialog
 from leadhub.components.scoring import score_panel
 from leadhub.services.activities import STATUSES as ACTIVITY_STATUSES
 from leadhub.services.activities import TYPES as ACTIVITY_TYPES
@@ -107,6 +108,7 @@ def header() -> rx.Component:
                 rx.button(rx.icon("pencil", size=14), t("Edit"), on_click=D.edit, variant="soft", id="edit-lead",
                           disabled=D.is_converted),
                 log_outreach_button(lead_id=D.record_id, variant="soft"),
+                send_email_button(D.record_id, variant="soft"),
                 convert_action(),
                 delete_action(),
                 spacing="2", wrap="wrap",
@@ -461,6 +463,7 @@ def lead_detail_page() -> rx.Component:
         ),
         lead_dialog(D),
         outreach_dialog(on_saved=[D.load]),
+        send_email_dialog(),
         merge_dialog(),
         conversion_dialog(on_done=D.load) if conversion_dialog is not None else rx.fragment(),
     )
