@@ -71,3 +71,30 @@ def test_bad_imports_are_refused_per_field(session, client, team_a, outbox):
     answer = client.post("/api/v1/imports", headers=h, json={"content": CSV, "mapping": {
         "Nombre": "first_name", "Apellidos": "last_name", "Email": "", "Teléfono": ""}})
     assert answer.status_code == 202
+
+
+def test_custom_fields_through_the_api(session, client, team_a, outbox):
+    from leadhub.services import custom_fields
+    tier = custom_fields.create_field(session=session, ctx=team_a.admin_ctx, label="Tier", type="picklist",
+                                      options="Gold, Silver")
+    since = custom_fields.create_field(session=session, ctx=team_a.admin_ctx, label="Cliente desde", type="date")
+    session.commit()
+    h = bearer(make_key(session, team_a, role="rep", user=team_a.rep))
+    content = ("Apellidos,Email,Tier,Alta\n"
+               "Pla,pla@x.es,silver,01/02/2025\n"
+               "Roca,roca@x.es,Bronze,\n")
+    answer = client.post("/api/v1/imports", headers=h, json={
+        "content": content, "mapping": {"Apellidos": "last_name", "Email": "email", "Tier": tier.column,
+                                        "Alta": since.column}})
+    assert answer.status_code == 202, answer.text
+    imports.run_import(answer.json()["id"])
+    done = client.get(f"/api/v1/imports/{answer.json()['id']}", headers=h).json()
+    assert (done["created"], done["errors"]) == (1, 1)
+    report = client.get(f"/api/v1/imports/{done['id']}/errors", headers=h).content.decode("utf-8-sig")
+    assert report.splitlines()[1] == '3,Tier,"Choose one of: Gold, Silver."'
+    pla = session.exec(select(Lead).where(Lead.email == "pla@x.es")).one()
+    assert pla.custom_fields == {tier.key: "Silver", since.key: "2025-02-01"}
+    # suggested from the labels when no mapping is given
+    answer = client.post("/api/v1/imports", headers=h, json={"content": "Last name,Tier\nMir,Gold\n"})
+    imports.run_import(answer.json()["id"])
+    assert session.exec(select(Lead).where(Lead.last_name == "Mir")).one().custom_fields == {tier.key: "Gold"}
