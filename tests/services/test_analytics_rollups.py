@@ -275,3 +275,7 @@ def test_the_periodic_task_recounts_marked_days_in_the_background(session, team_
     assert day == 1
     assert refresh_pending(engine=engine) == []
     assert_rollup_matches_scan(session, team_a.manager_ctx)
+    session.add(OutreachDirty(team_id=987654, occurred_at=utc(2026, 4, 3, 10, 0)))   # a deleted team's
+    session.commit()
+    assert refresh_pending(engine=engine) == [987654]
+    assert session.exec(select(func.count()).select_from(OutreachDirty)).one() == 0

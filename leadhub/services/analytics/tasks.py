@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from huey import crontab
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -37,6 +38,8 @@ def refresh_pending(*, engine: Engine | None = None) -> list[int]:
                 team = session.get(Team, team_id)
                 if team is not None:
                     rollups.refresh(session, team)
+                else:                   # the team was deleted (its outreach with it)
+                    session.execute(delete(OutreachDirty).where(OutreachDirty.team_id == team_id))
             done.append(team_id)
         except Exception:  # noqa: BLE001 - one team's failure must not stop the others
             log.warning("Analytics rollup refresh failed for team %s", team_id, exc_info=True)
