@@ -8,7 +8,12 @@
     costs        channel costs per month (manager form) for ROI
     reports      the report builder and saved, team-shared reports
     forms        the web-form funnel's interface (no forms feature yet)
-    models       channel_cost and saved_report tables
+    rollups      outreach counted per local day (and month), kept right by triggers' marks
+    tasks        the periodic Huey task that recounts marked days in the background
+    models       channel_cost, saved_report and the rollup tables
+
+Filters: date range, reps, outreach types and channels, lead sources, campaigns and a lead
+segment (services/segments.py); the last three reach other records through their lead.
 
 Who sees what: managers and admins see the whole team; reps see their own numbers only
 (their filter is narrowed to themselves; asking for another rep is PermissionDenied) and no
