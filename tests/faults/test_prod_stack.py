@@ -23,6 +23,8 @@ from leadhub.services.context import TeamContext
 from leadhub.services.db import engine_for
 from tests.faults.conftest import REPO_ROOT, empty_database, free_port, process_env, wait_until
 
+pytestmark = pytest.mark.e2e  # a browser and a production build: left out by -m "not e2e"
+
 BUN = REPO_ROOT / ".tools" / "node_modules" / ".bin" / "bun"
 CHROMIUM = os.environ.get("LEADHUB_E2E_CHROMIUM", "/usr/bin/chromium")
 WEB_DIR = REPO_ROOT / ".web-faults"
