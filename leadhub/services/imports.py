@@ -34,7 +34,8 @@ import re
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -989,8 +990,13 @@ class _Plan:
     updates: list[tuple[int, int]] = field(default_factory=list)   # (position, existing lead id)
     skipped: list[int] = field(default_factory=list)        # positions of rows left as they are
 
-    def updates_in(self, start: int, end: int) -> list[tuple[int, int]]:
-        return [u for u in self.updates if start <= u[0] < end]
+    def updates_in(self, start: int, end: int) -> dict[int, list[int]]:
+        """Existing leads whose first row in the file is in [start, end), each with all its rows:
+        a lead is updated once, with its rows' values in file order (later rows win)."""
+        rows: dict[int, list[int]] = {}
+        for position, lead_id in self.updates:
+            rows.setdefault(lead_id, []).append(position)
+        return {lead_id: positions for lead_id, positions in rows.items() if start <= positions[0] < end}
 
     def skipped_in(self, start: int, end: int) -> int:
         return sum(1 for p in self.skipped if start <= p < end)
@@ -1137,19 +1143,19 @@ def _bulk_update(session: Session, table, names: list[str], columns: list[list[A
         cursor.close()
 
 
-class _BigCache:
+@contextmanager
+def _big_cache(session: Session) -> Iterator[None]:
     """SQLite: a 64 MB page cache while a chunk is written (the lead table's many indexes then
-    stay in memory: a quarter less CPU and half the time), the connection's own afterwards."""
-
-    def __init__(self, session: Session) -> None:
-        self.session, self.before = session, None
-        if session.get_bind().dialect.name == "sqlite":
-            self.before = session.execute(text("PRAGMA cache_size")).scalar()
-            session.execute(text(f"PRAGMA cache_size = {-CACHE_KB}"))
-
-    def close(self) -> None:
-        if self.before is not None:
-            self.session.execute(text(f"PRAGMA cache_size = {int(self.before)}"))
+    stay in memory: a quarter less CPU), the connection's own afterwards."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    before = int(session.execute(text("PRAGMA cache_size")).scalar())
+    session.execute(text(f"PRAGMA cache_size = {-CACHE_KB}"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA cache_size = {before}"))
 
 
 @dataclass
@@ -1167,18 +1173,19 @@ class _Writer:
     unannounced: bool = False    # leads changed since the team signal was last bumped
     announced_at: float = 0.0
 
-    def write(self, rows: int, new: list[int], updates: list[tuple[int, int]], skipped: int) -> None:
-        """Write one chunk (new leads, updated leads) in one transaction with the progress."""
+    def write(self, rows: int, new: list[int], updates: dict[int, list[int]], skipped: int) -> None:
+        """Write one chunk (new leads, updated leads) in one transaction with the progress.
+        Counts are of rows: each row is created, updated (its lead changed), skipped or refused."""
         merged: dict[int, dict[str, Any]] = {}
-        for position, lead_id in updates:
-            _merge_update(merged.setdefault(lead_id, {}), self._row(position))
+        for lead_id, positions in updates.items():
+            for position in positions:
+                _merge_update(merged.setdefault(lead_id, {}), self._row(position))
         with Session(self.engine, expire_on_commit=False) as session:
             session.execute(sa_update(ImportJob).where(ImportJob.id == self.job_id)
                             .values(heartbeat_at=utcnow()))   # the write lock, before ids are reserved
-            cache = _BigCache(session)
-            created = self._insert(session, new)
-            updated = self._update(session, merged)
-            cache.close()
+            with _big_cache(session):
+                created = self._insert(session, new)
+                updated = self._update(session, merged)
             self.unannounced |= bool(created or updated)
             if self.unannounced and time.monotonic() - self.announced_at >= ANNOUNCE_SECONDS:
                 team_signal.bump(session=session, team_id=self.team_id)   # open boards refresh
@@ -1186,8 +1193,9 @@ class _Writer:
             job = session.get(ImportJob, self.job_id)
             job.processed += rows
             job.created_count += created
-            job.updated_count += updated
-            job.skipped_count += skipped + len(merged) - updated
+            updated_rows = sum(len(updates[lead_id]) for lead_id in updated)
+            job.updated_count += updated_rows
+            job.skipped_count += skipped + sum(len(p) for p in updates.values()) - updated_rows
             job.heartbeat_at = utcnow()
             session.add(job)
             session.commit()
@@ -1274,11 +1282,12 @@ class _Writer:
             results.append(hit)
         return results
 
-    def _update(self, session: Session, updates: dict[int, dict[str, Any]]) -> int:
+    def _update(self, session: Session, updates: dict[int, dict[str, Any]]) -> set[int]:
         """Existing leads take the file's non-empty values (status excepted: it moves on the
-        board); their before-images are kept for undo; scores are recomputed from the model."""
+        board); their before-images are kept for undo; scores are recomputed from the model.
+        Returns the ids of the leads that changed."""
         if not updates:
-            return 0
+            return set()
         table = Lead.__table__
         names = [c for c in _LEAD_COLUMNS if c not in ("team_id",)]
         rows = session.execute(select(table.c.id, *[table.c[c] for c in names]).where(
@@ -1310,7 +1319,7 @@ class _Writer:
                                 "before": before})
                 changed.append(lead)
         if not changed:
-            return 0
+            return set()
         facts = scoring.behaviour_facts(session, self.team_id, [lead.id for lead in changed], self.model)
         images = {b["lead_id"]: b["before"] for b in befores}
         searched_changed = lambda lead: not images[lead.id].keys().isdisjoint(_SEARCHED)  # noqa: E731
@@ -1340,7 +1349,7 @@ class _Writer:
             self.team_id, [s["_lead"] for s in scores], *([s[n] for s in scores] for n in names[2:])])
         _bulk_insert(session, ImportBefore.__table__, ("import_id", "team_id", "lead_id", "before"),
                      [self.job_id, self.team_id, [b["lead_id"] for b in befores], [b["before"] for b in befores]])
-        return len(changed)
+        return {lead.id for lead in changed}
 
 
 def _reserve_lead_ids(session: Session, count: int) -> list[int]:

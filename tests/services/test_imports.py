@@ -359,3 +359,32 @@ def test_batch_contact_matches_agree_with_find():
                 for e, p, mo in cases]
     assert index.first_contact_matches(cases) == expected
     assert expected[:4] == [5, 5, 5, 9] and expected[6] is None
+
+
+def test_rows_are_matched_across_chunks_the_same_way(session, engine, team_a, monkeypatch):
+    """A lead repeated far apart in the file is updated once (later rows win), a new row
+    repeated later is one lead with the blanks filled, whatever the chunk size; every row is
+    counted once: created, updated, skipped or refused."""
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    existing = leads.create_lead(session=session, ctx=team_a.rep_ctx, data={
+        "last_name": "García", "email": "ana@x.es", "city": "Madrid", "title": "CEO"})
+    session.commit()
+    rows = [["Last name", "Email", "City", "Title", "Phone"],
+            ["García", "ana@x.es", "Sevilla", "", ""],
+            ["Nuevo", "nuevo@x.es", "", "", "612345678"],
+            ["Otro", "otro@x.es", "Vigo", "", ""],
+            ["Mal", "mal", "", "", ""],
+            ["García", "ANA@x.es", "Cádiz", "", ""],
+            ["Nuevo", "", "Bilbao", "CTO", "+34 612 34 56 78"]]   # the same phone as row 3
+    result = run(session, engine, team_a.rep_ctx, csv_bytes(rows), duplicates="update")
+    assert (result.created, result.updated, result.skipped, result.errors) == (2, 2, 1, 1)
+    assert result.created + result.updated + result.skipped + result.errors == result.total == 6
+    assert session.get(Lead, existing.id).city == "Cádiz"
+    nuevo = session.exec(select(Lead).where(Lead.last_name == "Nuevo")).one()
+    assert (nuevo.email, nuevo.city, nuevo.title, nuevo.phone) == ("nuevo@x.es", "Bilbao", "CTO", "+34612345678")
+    assert "bilbao" in nuevo.search_text
+    imports.start_undo(session=session, ctx=team_a.rep_ctx, job_id=result.id, enqueue=False)
+    session.commit()
+    imports.run_undo(result.id, engine=engine)
+    session.expire_all()
+    assert [(m.id, m.city) for m in team_leads(session, team_a)] == [(existing.id, "Madrid")]
