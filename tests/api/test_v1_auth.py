@@ -138,3 +138,18 @@ def test_rate_limiter_refills_evenly():
         limiter.check("k", now=100.0)
     assert limited.value.retry_after == 1
     limiter.check("k", now=101.0)          # one request a second comes back
+
+
+def test_a_deactivated_members_key_and_a_removed_members_key_get_401(session, client, team_a, outbox):
+    from leadhub.services.models import User
+    rep_key = make_key(session, team_a, role="rep", user=team_a.rep)
+    manager_key = make_key(session, team_a, role="manager", user=team_a.manager)
+    assert client.get("/api/v1/me", headers=bearer(rep_key)).status_code == 200
+    user = session.get(User, team_a.rep.id)
+    user.is_active = False
+    session.add(user)
+    auth.remove_member(session=session, ctx=team_a.admin_ctx, user_id=team_a.manager.id)
+    session.commit()
+    for key in (rep_key, manager_key):
+        error = _error(client.get("/api/v1/leads", headers=bearer(key)), 401, "NotAuthenticated")
+        assert "left the team" in error["message"]
