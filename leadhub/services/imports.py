@@ -998,14 +998,16 @@ class _Plan:
     new: list[int] = field(default_factory=list)            # positions of rows that become leads
     updates: list[tuple[int, int]] = field(default_factory=list)   # (position, existing lead id)
     skipped: list[int] = field(default_factory=list)        # positions of rows left as they are
+    _by_lead: dict[int, list[int]] | None = None
 
     def updates_in(self, start: int, end: int) -> dict[int, list[int]]:
         """Existing leads whose first row in the file is in [start, end), each with all its rows:
         a lead is updated once, with its rows' values in file order (later rows win)."""
-        rows: dict[int, list[int]] = {}
-        for position, lead_id in self.updates:
-            rows.setdefault(lead_id, []).append(position)
-        return {lead_id: positions for lead_id, positions in rows.items() if start <= positions[0] < end}
+        if self._by_lead is None:
+            self._by_lead = {}
+            for position, lead_id in self.updates:
+                self._by_lead.setdefault(lead_id, []).append(position)
+        return {lead_id: positions for lead_id, positions in self._by_lead.items() if start <= positions[0] < end}
 
     def skipped_in(self, start: int, end: int) -> int:
         return sum(1 for p in self.skipped if start <= p < end)
