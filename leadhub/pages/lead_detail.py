@@ -116,8 +116,9 @@ def header() -> rx.Component:
             width="100%", align="start", wrap="wrap", spacing="4",
         ),
         rx.hstack(
-            _select("owner_id", lead["owner_id"], rx.foreach(D.owners, lambda o: rx.select.item(o[1], value=o[0])),
-                    "Owner"),
+            _select("owner_id", lead["owner_id"],  # "Nobody" shows an unowned lead (e.g. from a web form)
+                    [rx.select.item(t("Nobody"), value=NONE),
+                     rx.foreach(D.owners, lambda o: rx.select.item(o[1], value=o[0]))], "Owner"),
             _select("status", lead["status"], [rx.select.item(t(s), value=s) for s in STATUSES if s != "Converted"]
                     + [rx.select.item(t("Converted"), value="Converted", disabled=True)], "Status"),
             _select("rating", lead["rating"], [rx.select.item("—", value=NONE),

@@ -292,6 +292,7 @@ def test_activity_edited_on_the_lead_page_and_source_details_shown_as_text(page,
     sign_in(page, live_app.seed.rep)
     page.goto(f"/leads/{lead_id}")
     expect(page.locator("#lead-name")).to_have_text("Yusuf Öztürk")
+    expect(page.locator("#lead-owner_id")).to_contain_text("Nobody")   # a web-form lead nobody owns yet
 
     page.click("#add-activity")
     page.fill("#activity-subject", "Call about the demo")
@@ -339,7 +340,8 @@ def test_activity_edited_on_the_lead_page_and_source_details_shown_as_text(page,
     expect(sources.locator("a[href^='javascript']")).to_have_count(0)
     expect(sources.get_by_role("link", name="https://www.google.es/search?q=crm&hl=es")).to_have_attribute(
         "href", "https://www.google.es/search?q=crm&hl=es")
-    screenshot("lead-page-source-details", sources)
+    sources.scroll_into_view_if_needed()
+    screenshot("lead-page-source-details", full_page=False)
     assert dialogs == []
 
 
