@@ -250,6 +250,11 @@ def test_going_cold_counts_what_the_follow_up_queue_holds(session, team_a, known
                     followup.going_cold_count(session=session, ctx=team_a.manager_ctx,
                                               rep_id=(users or (ctx.user_id,))[0], now=NOW))
         assert counted.health.going_cold == expected > 0
+    # with an outreach-type filter the health charts count other contacts, going cold does not change
+    everyone = metrics.dashboard(session=session, ctx=team_a.manager_ctx, flt=known_filter(), now=NOW)
+    calls = metrics.dashboard(session=session, ctx=team_a.manager_ctx, flt=known_filter(types=(C,)), now=NOW)
+    assert calls.health.going_cold == everyone.health.going_cold
+    assert calls.health.last_touch["count"].sum() < everyone.health.last_touch["count"].sum()
 
 
 def test_kpis_against_the_previous_period(session, team_a, known):

@@ -564,16 +564,34 @@ def followups_where(sc: Scope) -> list:
 
 def health(session: Session, sc: Scope, now: datetime | None = None) -> Health:
     now = now or utcnow()
-    age = age_bucket(now).label("bucket")
-    ages = dict(session.exec(select(age, func.count()).where(*contact_where(sc)).group_by(age)).all())
     touches = touch_counts(sc)
-    inner = select(touch_bucket(touches.c.touches).label("bucket")).select_from(Contact).outerjoin(
-        touches, touches.c.contact_id == Contact.id).where(*contact_where(sc)).subquery()
-    frequency = dict(session.exec(select(inner.c.bucket, func.count()).group_by(inner.c.bucket)).all())
+    cold_leads, cold_contact = _cold_conditions(session, sc, now)
+    if not (sc.flt.lead_sources or sc.flt.campaign_ids or sc.flt.types or sc.flt.channels):
+        # the contacts of the health charts are the follow-up queue's contacts: one scan gives
+        # their age buckets, touch buckets and how many are going cold
+        age = age_bucket(now).label("age")
+        touched = touch_bucket(touches.c.touches).label("touched")
+        rows = session.exec(select(age, touched, _count_if(*cold_contact), func.count()).select_from(Contact)
+                            .outerjoin(touches, touches.c.contact_id == Contact.id).where(*contact_where(sc))
+                            .group_by(age, touched)).all()
+        ages: dict[str, int] = {}
+        frequency: dict[str, int] = {}
+        for a, t, _, n in rows:
+            ages[a] = ages.get(a, 0) + int(n)
+            frequency[t] = frequency.get(t, 0) + int(n)
+        cold = int(session.exec(select(func.count()).select_from(Lead).where(*cold_leads)).one()) \
+            + sum(int(c) for _, _, c, _ in rows)
+    else:
+        age = age_bucket(now).label("bucket")
+        ages = dict(session.exec(select(age, func.count()).where(*contact_where(sc)).group_by(age)).all())
+        inner = select(touch_bucket(touches.c.touches).label("bucket")).select_from(Contact).outerjoin(
+            touches, touches.c.contact_id == Contact.id).where(*contact_where(sc)).subquery()
+        frequency = dict(session.exec(select(inner.c.bucket, func.count()).group_by(inner.c.bucket)).all())
+        cold = going_cold(session, sc, now)
     due = due_bucket(sc, now).label("bucket")
     dues = dict(session.exec(select(due, func.count()).where(*followups_where(sc)).group_by(due)).all())
     return Health(
-        going_cold=going_cold(session, sc, now),
+        going_cold=cold,
         last_touch=pd.DataFrame({"bucket": AGE_BUCKETS, "count": [int(ages.get(b, 0)) for b in AGE_BUCKETS]}),
         touches=pd.DataFrame({"bucket": TOUCH_BUCKETS,
                               "count": [int(frequency.get(b, 0)) for b in TOUCH_BUCKETS]}),
@@ -581,12 +599,11 @@ def health(session: Session, sc: Scope, now: datetime | None = None) -> Health:
     )
 
 
-def going_cold(session: Session, sc: Scope, now: datetime | None = None) -> int:
-    """How many leads and contacts the follow-up queue holds as overdue, for the reps in the
-    filter (everyone if none): the queue's own rule (followup.py: open leads and contacts whose
-    last touch, or creation, is older than their rating's interval, not snoozed), counted with
-    one threshold per rating instead of the queue's per-row priority."""
-    now = now or utcnow()
+def _cold_conditions(session: Session, sc: Scope, now: datetime) -> tuple[list, list]:
+    """(WHERE for going-cold leads, the overdue test of a contact): the follow-up queue's rule
+    (followup.py: open leads and contacts whose last touch, or creation, is older than their
+    rating's interval, not snoozed), one threshold per rating. Contacts still need the team,
+    rep and segment conditions (contact_where, or going_cold's own)."""
     policy = followup.get_policy(session=session, ctx=sc.ctx)
     snooze = followup.FollowUpSnooze
 
@@ -601,6 +618,10 @@ def going_cold(session: Session, sc: Scope, now: datetime | None = None) -> int:
     lead_where_ = [Lead.team_id == sc.team_id, Lead.status.not_in(followup.CLOSED_LEAD_STATUSES),
                    func.coalesce(Lead.last_contacted_at, Lead.created_at) < threshold(Lead.rating),
                    not_snoozed(snooze.lead_id == Lead.id)]
+    if sc.flt.user_ids:
+        lead_where_.append(Lead.owner_id.in_(sc.flt.user_ids))
+    if sc.segment:
+        lead_where_.extend(sc.segment)
     # A contact's rating is its lead's: only contacts whose last touch falls between the
     # shortest and the longest interval need that lookup, the rest are decided by the date.
     days = [policy.days_for(r) for r in (Rating.HOT.value, Rating.WARM.value, Rating.COLD.value, "")]
@@ -610,12 +631,18 @@ def going_cold(session: Session, sc: Scope, now: datetime | None = None) -> int:
     overdue = case((touch < now - timedelta(days=max(days)), True),
                    (touch >= now - timedelta(days=min(days)), False),
                    else_=touch < threshold(func.coalesce(rating, "")))
-    contact_where_ = [Contact.team_id == sc.team_id, overdue, not_snoozed(snooze.contact_id == Contact.id)]
+    return lead_where_, [overdue, not_snoozed(snooze.contact_id == Contact.id)]
+
+
+def going_cold(session: Session, sc: Scope, now: datetime | None = None) -> int:
+    """How many leads and contacts the follow-up queue holds as overdue, for the reps in the
+    filter (everyone if none) and the segment; see _cold_conditions."""
+    now = now or utcnow()
+    lead_where_, overdue = _cold_conditions(session, sc, now)
+    contact_where_ = [Contact.team_id == sc.team_id, *overdue]
     if sc.flt.user_ids:
-        lead_where_.append(Lead.owner_id.in_(sc.flt.user_ids))
         contact_where_.append(Contact.owner_id.in_(sc.flt.user_ids))
     if sc.segment:
-        lead_where_.extend(sc.segment)
         contact_where_.append(Contact.lead_id.in_(segment_leads(sc)))
     leads = session.exec(select(func.count()).select_from(Lead).where(*lead_where_)).one()
     contacts = session.exec(select(func.count()).select_from(Contact).where(*contact_where_)).one()
