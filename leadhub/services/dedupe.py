@@ -42,7 +42,7 @@ from anyascii import anyascii
 from doublemetaphone import doublemetaphone
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
-from sqlalchemy import or_
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from leadhub.services.context import TeamContext
@@ -52,7 +52,7 @@ NAME_THRESHOLD = 90          # rapidfuzz score (0-100) for "the same person's na
 COMPANY_THRESHOLD = 88       # ... and for "the same company"
 NAME_ONLY_THRESHOLD = 97     # no company on either side: names must be nearly identical
 MAX_CANDIDATES = 2000        # per lookup in find_duplicates
-SAME_COMPANY_CANDIDATES = 300  # ... and leads at the probe's company, however their names are spelled
+SAME_COMPANY_CANDIDATES = 300  # a company with more leads is not searched for other spellings
 PREFILTER = 70               # WRatio lower bound before the exact scorers (C-speed first pass)
 COMMON_COMPANY_WORD = 300    # team-wide scan: a word in more company names than this is too generic
 COMMON_WORD = 2000           # a company word in more leads than this is too generic to block on
@@ -544,17 +544,16 @@ def find_duplicates(*, session: Session, ctx: TeamContext, data: dict[str, Any],
         # a company word (any of three, for typos) with the name's longest word, else two name
         # words; ids only, so the scan stays on the covering search index
         if company_words:
-            conditions = [_like(name_words[0]), or_(*(_like(w) for w in company_words[:3]))]
+            # ... or anyone at the same company, whatever the spelling of their name ("Youssef
+            # Mueller" has no word of "Yusuf Müller"): the matcher decides who sounds alike.
+            # One scan of the search index for both.
+            condition = or_(and_(_like(name_words[0]), or_(*(_like(w) for w in company_words[:3]))),
+                            and_(*(_like(w) for w in company_words[:2])))
         else:
-            conditions = [_like(w) for w in name_words[:2]]
-        ids = set(session.exec(select(Lead.id).where(*scope, *conditions).limit(MAX_CANDIDATES)).all())
-        if company_words:
-            # people at the same company, whatever the spelling of their name ("Youssef Mueller"
-            # has no word of "Yusuf Müller"); the matcher decides which of them sound alike
-            ids.update(session.exec(select(Lead.id).where(*scope, *(_like(w) for w in company_words[:2]))
-                                    .limit(SAME_COMPANY_CANDIDATES)).all())
+            condition = and_(*(_like(w) for w in name_words[:2]))
+        ids = session.exec(select(Lead.id).where(*scope, condition).limit(MAX_CANDIDATES)).all()
         if ids:
-            queries.append(select(*columns).where(Lead.team_id == ctx.team_id, Lead.id.in_(sorted(ids))))
+            queries.append(select(*columns).where(Lead.team_id == ctx.team_id, Lead.id.in_(ids)))
     for statement in queries:
         for row in session.exec(statement):
             if row[0] not in index.entries:
