@@ -560,10 +560,14 @@ def _unavailable(exc: Exception, *, wants_json: bool, cors: dict[str, str], lang
 
 class EventBatcher:
     """Hands committed events to the worker in batches (one queue write per DISPATCH_EVERY
-    seconds instead of one per submission). Events are in the outbox already: if this process
-    dies before a batch leaves, the worker's periodic sweep dispatches them."""
+    seconds instead of one per submission). Events are in the outbox already: if the queue
+    cannot be reached (Redis restarting), the batch is offered again with a growing pause, up
+    to MAX_PENDING ids; if this process dies first, or more pile up, the worker's periodic
+    sweep dispatches them."""
 
     DISPATCH_EVERY = 0.25
+    MAX_RETRY_PAUSE = 5.0
+    MAX_PENDING = 50_000
 
     def __init__(self):
         self._pending: list[int] = []
@@ -578,8 +582,9 @@ class EventBatcher:
                 self._thread.start()
 
     def _run(self) -> None:
+        pause = self.DISPATCH_EVERY
         while True:
-            time.sleep(self.DISPATCH_EVERY)
+            time.sleep(pause)
             with self._lock:
                 batch, self._pending = self._pending, []
                 if not batch:
@@ -588,8 +593,14 @@ class EventBatcher:
             try:
                 from leadhub.services import tasks
                 tasks.enqueue_after_commit(event_ids=batch, notification_ids=[])
-            except Exception:  # noqa: BLE001 - the sweep dispatches what is left in the outbox
-                log.exception("Could not enqueue %s form events; the sweep will", len(batch))
+                pause = self.DISPATCH_EVERY
+            except Exception as exc:  # noqa: BLE001 - offered again; the sweep covers the rest
+                if pause == self.DISPATCH_EVERY:
+                    log.warning("Could not enqueue %s form events (%s); trying again", len(batch), exc)
+                pause = min(pause * 2, self.MAX_RETRY_PAUSE)
+                with self._lock:
+                    self._pending[:0] = batch[-self.MAX_PENDING:]
+                    del self._pending[self.MAX_PENDING:]
 
 
 _events = EventBatcher()

@@ -52,9 +52,10 @@ def test_redis_restart_loses_nothing_and_workers_reconnect(tmp_path, own_postgre
         for thread in threads:
             thread.join(timeout=60)
 
-    # (What the endpoint answers while Redis is down is the next test's subject.)
+    # (What the endpoint answers while Redis is down is the next test's subject: the rate limit
+    # counts in the process then, so submissions go on; any refusal is a retryable 503.)
     refused = [r for r in burst.results if r[1] != 200]
-    assert refused and all(r[1] in (500, 503) for r in refused), burst.codes()
+    assert all(r[1] == 503 for r in refused), burst.codes()
     accepted = {email for email, status, _, _ in burst.results if status == 200}
     with engine.connect() as conn:
         stored = dict(conn.execute(text("SELECT email, count(*) FROM lead GROUP BY email")).all())
