@@ -62,10 +62,15 @@ def deliver_notification(notification_id: int) -> None:
         deliver_notification.schedule((notification_id,), eta=outcome.next_attempt_at)
 
 
+# Events one sweep dispatches: enough to catch up after Redis lost its queue under a form burst
+# (two events per submission) within a minute or two, yet bounded.
+SWEEP_EVENT_LIMIT = 2000
+
+
 def sweep(*, now: datetime | None = None) -> list[int]:
     """Dispatch forgotten events and enqueue every due notification whose lease (if any) ran
     out; returns the notification ids enqueued. Claims make a duplicate enqueue harmless."""
-    created = events.dispatch_pending(now=now)
+    created = events.dispatch_pending(now=now, limit=SWEEP_EVENT_LIMIT)
     due = notifications.due_notification_ids(now=now)
     notification_ids = list(dict.fromkeys([*created, *due]))
     for notification_id in notification_ids:

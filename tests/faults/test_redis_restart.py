@@ -69,7 +69,7 @@ def test_redis_restart_loses_nothing_and_workers_reconnect(tmp_path, own_postgre
     def undispatched():
         with engine.connect() as conn:
             return conn.execute(text("SELECT count(*) FROM domain_event WHERE dispatched_at IS NULL")).scalar()
-    wait_until(lambda: undispatched() == 0, 150, interval=1.0, message="every event dispatched")
+    wait_until(lambda: undispatched() == 0, 200, interval=1.0, message="every event dispatched")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM domain_event WHERE name = 'FormSubmitted'")) \
             .scalar() == len(accepted)
