@@ -88,3 +88,15 @@ def test_no_input_makes_the_api_fail(fuzz_app):
     served = {(method, path.removeprefix("/api/v1")) for method, path in app_routes()
               if path.startswith("/api/v1/") and not path.startswith(("/api/v1/docs", "/api/v1/openapi"))}
     assert served == covered, f"operations the run missed: {sorted(served - covered)}"
+
+
+def test_a_path_no_route_matches_still_answers_in_the_error_shape(fuzz_app):
+    """Found by the run above: a lead id ending in an encoded newline escapes the /api/v1 mount."""
+    from fastapi.testclient import TestClient
+
+    from leadhub.api import api
+    with TestClient(api) as client:
+        answer = client.post("/api/v1/leads/1%0A/convert", json={},
+                             headers={"Authorization": f"Bearer {fuzz_app}"})
+    assert answer.status_code == 404
+    assert answer.json()["error"]["type"] == "NotFound"
