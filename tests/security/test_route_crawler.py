@@ -25,6 +25,7 @@ API_KEY = "api key"              # /api/v1: the bearer key's team
 SESSION = "session"              # the browser's session cookie, checked in the database
 SECRET_TOKEN = "secret token"    # public by design; an unguessable token is the only key
 PUBLIC = "public"                # nothing private in it
+SIGNED = "signed"                # only our own processes, with an HMAC of the server's secret key
 ROUTE_KINDS: dict[str, str] = {
     "/api/health": PUBLIC,
     "/api/health/workers": PUBLIC,
@@ -38,6 +39,7 @@ ROUTE_KINDS: dict[str, str] = {
     "/api/forms/{key}": SECRET_TOKEN,
     "/api/forms/{key}/embed.js": SECRET_TOKEN,
     "/api/forms/{key}/submit": SECRET_TOKEN,
+    "/api/internal/team-signal": SIGNED,
     "/api/v1/openapi.json": PUBLIC,
     "/api/v1/docs": PUBLIC,
     "/api/v1/docs/oauth2-redirect": PUBLIC,
@@ -55,7 +57,9 @@ LIST_QUERY_IDS = ("owner_id", "user_id", "lead_id", "contact_id", "account_id", 
 
 
 def app_routes() -> list[tuple[str, str]]:
-    """(method, path) of every route the app serves besides Reflex's own."""
+    """(method, path) of every route the app serves besides Reflex's own (the app module adds
+    routers of its own to `api`, so it is imported first)."""
+    import leadhub.leadhub  # noqa: F401
     from leadhub.api import api
 
     def walk(app, prefix=""):
@@ -205,6 +209,8 @@ def test_team_a_reaches_nothing_of_team_b_through_any_route(world, client, sessi
                     names = [*re.findall(r"\{([^}]+)\}", path), *(k for k in (body or {}) if k.endswith("_id")),
                              *query]
                     refers_to_b = any(_is_bs(b, name, value) for name in names)
+                    if kind == SIGNED and answer.status_code < 400:
+                        problems.append(f"{what}: accepted without the server's signature")
                     if (refers_to_b and kind != PUBLIC and answer.status_code < 300
                             and (method, path) not in UNKNOWN_TOKEN_OK and not _list_without_b(answer, query)):
                         problems.append(f"{what}: accepted an id of team B")
