@@ -17,6 +17,18 @@ analytics page, pandas shaping included — and, as the baseline, the very SQL s
 call sent (captured from SQLAlchemy with their parameters) replayed on a raw DBAPI cursor with
 every row fetched. Prints the median and the fastest of the runs (the best estimate on a busy
 machine) and the ratio of the medians.
+
+Measured on 2026-11-24 on the shared 2-core machine at a load average of 8–10 (so every
+figure is inflated), 1M outreach / 200k leads / 50k deals, median / best of 5 runs:
+
+    PostgreSQL 15   service              raw SQL              (before: 2419 / 1982 vs 2244 / 2158)
+    last 30 days    1932 / 1068 ms       1526 /  979 ms       1.27x
+    12 months, wk   5141 / 4332 ms       7968 / 6344 ms       (before: 13943 / 9375 vs 10970 / 10537)
+    12 months, mo   8488 / 5268 ms       9884 / 6662 ms
+    SQLite          service              raw SQL              (before: 4605 / 3984 vs 4512 / 3924)
+    last 30 days    3144 / 2394 ms       3052 / 2419 ms       1.03x
+    12 months, wk   9704 / 7976 ms      12213 / 8015 ms
+    12 months, mo  11734 / 4714 ms      11915 / 7428 ms
 """
 
 from __future__ import annotations
