@@ -46,6 +46,19 @@ class TeamLive(rx.SharedState):
     version: int = 0
 
 
+class _SharedTokenHasNoSocket(logging.Filter):
+    """Reflex warns when an update is sent to a token with no browser behind it. A team's
+    shared token never has one (the update reaches the linked boards instead), so every push
+    would log a warning — one per form submission batch under load. Drop just that message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(
+            "Attempting to send delta to disconnected client 'team-")
+
+
+logging.getLogger("reflex.app").addFilter(_SharedTokenHasNoSocket())
+
+
 @dataclasses.dataclass
 class CardView:
     id: str

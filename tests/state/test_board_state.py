@@ -227,3 +227,16 @@ def test_a_segment_filter_narrows_the_board_and_a_foreign_one_is_refused(app_dat
     run(state.on_load())
     assert state.segment_filter == "all" and state.segment_choices == []
     assert len(run(state.columns)[0].cards) == 2
+
+
+def test_pushes_to_a_teams_shared_token_do_not_warn_but_other_lost_deltas_still_do(caplog):
+    import logging
+
+    import leadhub.state.board  # noqa: F401 - installs the filter
+
+    reflex_log = logging.getLogger("reflex.app")
+    with caplog.at_level(logging.WARNING, logger="reflex.app"):
+        reflex_log.warning("Attempting to send delta to disconnected client 'team-7'")
+        reflex_log.warning("Attempting to send delta to disconnected client 'a1b2c3'")
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == ["Attempting to send delta to disconnected client 'a1b2c3'"]
