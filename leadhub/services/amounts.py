@@ -14,14 +14,14 @@ def _is_thousands(text: str) -> bool:
     return len(tail) == 3 and tail.isdigit() and head.lstrip("-+").isdigit() and int(head) != 0
 
 
-def parse_amount(raw: Any) -> Decimal | None:
-    """Decimal rounded to cents from 12500, "12,500.50" or "12.500,50"; ValueError if not."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
+def parse_decimal(raw: Any, message: str) -> Decimal:
+    """A number as people type it: "12500", "12,500.50", "12.500,50", "3,5", "9.000" (Spanish
+    thousands) or "1.250.000"; numbers given as numbers (JSON) are taken as they are.
+    ValueError(message) when it is not a number."""
     if isinstance(raw, bool):
-        raise ValueError("Enter an amount, e.g. 12500 or 12.500,50.")
-    if isinstance(raw, Decimal):
-        value = raw
+        raise ValueError(message)
+    if isinstance(raw, (int, float, Decimal)):
+        value = Decimal(str(raw))
     else:
         text = str(raw).strip().replace(" ", "").replace("\u00a0", "")
         if "," in text and "." in text:
@@ -35,9 +35,17 @@ def parse_amount(raw: Any) -> Decimal | None:
         try:
             value = Decimal(text)
         except InvalidOperation as exc:
-            raise ValueError("Enter an amount, e.g. 12500 or 12.500,50.") from exc
+            raise ValueError(message) from exc
     if not value.is_finite():
-        raise ValueError("Enter an amount, e.g. 12500 or 12.500,50.")
+        raise ValueError(message)
+    return value
+
+
+def parse_amount(raw: Any) -> Decimal | None:
+    """Decimal rounded to cents from 12500, "12,500.50" or "12.500,50"; ValueError if not."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    value = parse_decimal(raw, "Enter an amount, e.g. 12500 or 12.500,50.")
     if value < 0:
         raise ValueError("The amount cannot be negative.")
     if value >= AMOUNT_LIMIT:

@@ -17,13 +17,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlparse
 
 from sqlalchemy import JSON, Column, Float, String, UniqueConstraint, cast
 from sqlmodel import Field, Session, SQLModel, func, select
 
+from leadhub.services.amounts import parse_decimal
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import Conflict, NotFound, ValidationFailed
 from leadhub.services.models import INDUSTRIES, LEAD_SOURCES, Lead, Role, utcnow
@@ -352,25 +353,9 @@ def set_standard_options(*, session: Session, ctx: TeamContext, field_name: str,
 # --- Values ---------------------------------------------------------------------------------
 
 def _parse_number(raw: Any) -> int | float:
-    if isinstance(raw, bool):
-        raise ValueError("Enter a number, e.g. 42 or 3,5.")
-    if isinstance(raw, (int, float, Decimal)):
-        value = Decimal(str(raw))
-    else:
-        text = str(raw).strip().replace(" ", "").replace("\u00a0", "")
-        if "," in text and "." in text:
-            text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") \
-                else text.replace(",", "")
-        elif "," in text:
-            head, _, tail = text.rpartition(",")
-            text = f"{head.replace(',', '')}.{tail}" if len(tail) != 3 else text.replace(",", "")
-        elif text.count(".") > 1:
-            text = text.replace(".", "")  # 1.250.000
-        try:
-            value = Decimal(text)
-        except InvalidOperation as exc:
-            raise ValueError("Enter a number, e.g. 42 or 3,5.") from exc
-    if not value.is_finite() or abs(value) >= Decimal("1e15"):
+    """The same reading as money fields ("1.250" is 1250 for a Spanish team, "3,5" is 3.5)."""
+    value = parse_decimal(raw, "Enter a number, e.g. 42 or 3,5.")
+    if abs(value) >= Decimal("1e15"):
         raise ValueError("That number is too large.")
     return int(value) if value == value.to_integral_value() else float(value)
 

@@ -42,6 +42,19 @@ def test_admin_defines_fields_of_every_type_and_values_are_normalised(session, t
     assert notes.type == "textarea" and renewal.type == "date" and portal.type == "url"
 
 
+@pytest.mark.parametrize("typed, stored", [
+    ("1.250", 1250), ("1.250.000", 1250000), ("3,5", 3.5), ("1,5", 1.5), ("0.125", 0.125),
+    ("12,500.50", 12500.5), (1.125, 1.125), (7, 7)])
+def test_custom_numbers_read_as_money_fields_do(session, team_a, typed, stored):
+    from leadhub.services.amounts import parse_amount
+
+    define(session, team_a, "Seats", "number")
+    lead = make(session, team_a.rep_ctx, custom_fields={"seats": typed})
+    assert lead.custom_fields == {"seats": stored}
+    if isinstance(typed, str) and stored == round(stored, 2):
+        assert float(parse_amount(typed)) == stored
+
+
 def test_bad_custom_values_are_reported_at_their_field_with_standard_errors(session, team_a):
     define(session, team_a, "Region", "picklist", options=["North", "South"])
     define(session, team_a, "Seats", "number", required=True)
