@@ -166,7 +166,7 @@ def _clean_value(kind: str, op: str, value: Any) -> Any:
             raise ValueError("Enter the value to compare with.")
         return words
     if kind == "number":
-        return float(custom_fields._parse_number(value))
+        return custom_fields._parse_number(value)  # an int stays an int: integer columns keep their index
     if kind == "date":
         return custom_fields._parse_date(value)
     return str(value).strip()[:200]
