@@ -15,7 +15,8 @@ from sqlmodel import Session, func, select
 
 from leadhub.services import removal, touches
 from leadhub.services.context import TeamContext
-from leadhub.services.errors import Conflict, NotFound, ValidationFailed
+from leadhub.services.db import get_in_team
+from leadhub.services.errors import Conflict, ValidationFailed
 from leadhub.services.models import Account, Team, utcnow
 from leadhub.services.outreach import normalise_phone
 
@@ -94,11 +95,8 @@ def create_account(*, session: Session, ctx: TeamContext, data: dict[str, Any]) 
 
 
 def get_account(*, session: Session, ctx: TeamContext, account_id: int) -> Account:
-    account = session.exec(select(Account).where(Account.team_id == ctx.team_id,
-                                                 Account.id == account_id)).first()
-    if account is None:
-        raise NotFound("This account does not exist or belongs to another team.")
-    return account
+    return get_in_team(session, Account, ctx, account_id,
+                       "This account does not exist or belongs to another team.")
 
 
 def update_account(*, session: Session, ctx: TeamContext, account_id: int,

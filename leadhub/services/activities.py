@@ -18,7 +18,8 @@ from sqlmodel import Session, select
 
 from leadhub.services import events, teamtime
 from leadhub.services.context import TeamContext
-from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
+from leadhub.services.db import get_in_team
+from leadhub.services.errors import PermissionDenied, ValidationFailed
 from leadhub.services.models import (
     Activity,
     ActivityStatus,
@@ -53,10 +54,7 @@ class ActivityRow:
 
 
 def _lead(session: Session, ctx: TeamContext, lead_id: int) -> Lead:
-    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == lead_id)).first()
-    if lead is None:
-        raise NotFound("This lead does not exist or belongs to another team.")
-    return lead
+    return get_in_team(session, Lead, ctx, lead_id, "This lead does not exist or belongs to another team.")
 
 
 def _clean(session: Session, ctx: TeamContext, raw: dict[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -127,11 +125,8 @@ def create_activity(*, session: Session, ctx: TeamContext, lead_id: int, data: d
 
 
 def get_activity(*, session: Session, ctx: TeamContext, activity_id: int) -> Activity:
-    activity = session.exec(select(Activity).where(
-        Activity.team_id == ctx.team_id, Activity.id == activity_id)).first()
-    if activity is None:
-        raise NotFound("This activity does not exist or belongs to another team.")
-    return activity
+    return get_in_team(session, Activity, ctx, activity_id,
+                       "This activity does not exist or belongs to another team.")
 
 
 def _may_change(session: Session, ctx: TeamContext, activity: Activity) -> None:

@@ -26,7 +26,8 @@ from sqlalchemy import Index, or_, update
 from sqlmodel import Field, Session, SQLModel, func, select
 
 from leadhub.services.context import TeamContext
-from leadhub.services.errors import NotAuthenticated, NotFound, RateLimited, ValidationFailed
+from leadhub.services.db import get_in_team
+from leadhub.services.errors import NotAuthenticated, RateLimited, ValidationFailed
 from leadhub.services.models import Membership, Role, User, utcnow
 
 TOKEN_PREFIX = "lh_"
@@ -148,10 +149,7 @@ def list_keys(*, session: Session, ctx: TeamContext, include_revoked: bool = Tru
 def revoke_key(*, session: Session, ctx: TeamContext, key_id: int) -> ApiKeyRead:
     """Stop a key at once (revoking a revoked key changes nothing)."""
     ctx.require(Role.ADMIN)
-    key = session.exec(select(ApiKey).where(ApiKey.team_id == ctx.team_id,
-                                            ApiKey.id == key_id)).first()
-    if key is None:
-        raise NotFound("This API key does not exist or belongs to another team.")
+    key = get_in_team(session, ApiKey, ctx, key_id, "This API key does not exist or belongs to another team.")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.add(key)

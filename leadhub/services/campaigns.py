@@ -8,7 +8,8 @@ from sqlalchemy import exists, insert, literal
 from sqlmodel import Session, delete, func, select
 
 from leadhub.services.context import TeamContext
-from leadhub.services.errors import NotFound, ValidationFailed
+from leadhub.services.db import get_in_team
+from leadhub.services.errors import ValidationFailed
 from leadhub.services.models import Campaign, CampaignMember, Lead, utcnow
 
 NAME_MAX = 160
@@ -16,18 +17,12 @@ TYPES = ("Email", "Webinar", "Trade Show", "Advertisement", "Referral Program", 
 
 
 def _lead(session: Session, ctx: TeamContext, lead_id: int) -> Lead:
-    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == lead_id)).first()
-    if lead is None:
-        raise NotFound("This lead does not exist or belongs to another team.")
-    return lead
+    return get_in_team(session, Lead, ctx, lead_id, "This lead does not exist or belongs to another team.")
 
 
 def get_campaign(*, session: Session, ctx: TeamContext, campaign_id: int) -> Campaign:
-    campaign = session.exec(select(Campaign).where(
-        Campaign.team_id == ctx.team_id, Campaign.id == campaign_id)).first()
-    if campaign is None:
-        raise NotFound("This campaign does not exist or belongs to another team.")
-    return campaign
+    return get_in_team(session, Campaign, ctx, campaign_id,
+                       "This campaign does not exist or belongs to another team.")
 
 
 def list_campaigns(*, session: Session, ctx: TeamContext, search: str = "", limit: int = 50) -> list[Campaign]:

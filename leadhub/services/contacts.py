@@ -15,6 +15,7 @@ from sqlmodel import Session, func, select
 from leadhub.services import teamtime, touches
 from leadhub.services.auth import normalise_email
 from leadhub.services.context import TeamContext
+from leadhub.services.db import get_in_team
 from leadhub.services.errors import Conflict, NotFound, ValidationFailed
 from leadhub.services.models import Account, Contact, Outreach, Team, utcnow
 from leadhub.services.outreach import get_outreach, normalise_phone
@@ -99,10 +100,7 @@ def create_contact(*, session: Session, ctx: TeamContext, data: dict[str, Any],
 
 
 def get_contact(*, session: Session, ctx: TeamContext, contact_id: int) -> Contact:
-    contact = touches.team_contact(session, ctx, contact_id)
-    if contact is None:
-        raise NotFound("No such contact in this team.")
-    return contact
+    return get_in_team(session, Contact, ctx, contact_id, "No such contact in this team.")
 
 
 def update_contact(*, session: Session, ctx: TeamContext, contact_id: int,

@@ -21,7 +21,8 @@ from sqlmodel import Session, select
 
 from leadhub.services import contacts, deals, events, team_signal, teamtime, touches
 from leadhub.services.context import TeamContext
-from leadhub.services.errors import Conflict, NotFound, ValidationFailed
+from leadhub.services.db import get_in_team
+from leadhub.services.errors import Conflict, ValidationFailed
 from leadhub.services.models import (
     Account,
     Activity,
@@ -159,9 +160,7 @@ class ConvertedLinks:
 # --- Preview ------------------------------------------------------------------------------
 
 def _convertible_lead(session: Session, ctx: TeamContext, lead_id: int) -> Lead:
-    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == lead_id)).first()
-    if lead is None:
-        raise NotFound("This lead does not exist or belongs to another team.")
+    lead = get_in_team(session, Lead, ctx, lead_id, "This lead does not exist or belongs to another team.")
     touches.require_record_access(ctx, lead.owner_id)
     if lead.status == LeadStatus.CONVERTED.value:
         raise Conflict("This lead is already converted.")
@@ -260,9 +259,7 @@ def suggest_accounts(*, session: Session, ctx: TeamContext, company: str = "", w
 
 def converted_links(*, session: Session, ctx: TeamContext, lead_id: int) -> ConvertedLinks:
     """The account, contact and deal a converted lead links to (in the caller's team)."""
-    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == lead_id)).first()
-    if lead is None:
-        raise NotFound("This lead does not exist or belongs to another team.")
+    lead = get_in_team(session, Lead, ctx, lead_id, "This lead does not exist or belongs to another team.")
 
     def find(model: Any, record_id: int | None) -> Any:
         if record_id is None:

@@ -26,6 +26,7 @@ from sqlmodel import Field, Session, SQLModel, func, select
 
 from leadhub.services.amounts import parse_decimal
 from leadhub.services.context import TeamContext
+from leadhub.services.db import get_in_team
 from leadhub.services.errors import Conflict, NotFound, ValidationFailed
 from leadhub.services.models import INDUSTRIES, LEAD_SOURCES, Lead, Role, utcnow
 
@@ -245,11 +246,8 @@ def create_field(*, session: Session, ctx: TeamContext, label: str, type: str,
 
 
 def _definition(session: Session, ctx: TeamContext, field_id: int) -> LeadFieldDefinition:
-    row = session.exec(select(LeadFieldDefinition).where(
-        LeadFieldDefinition.team_id == ctx.team_id, LeadFieldDefinition.id == field_id)).first()
-    if row is None:
-        raise NotFound("This field does not exist or belongs to another team.")
-    return row
+    return get_in_team(session, LeadFieldDefinition, ctx, field_id,
+                       "This field does not exist or belongs to another team.")
 
 
 def update_field(*, session: Session, ctx: TeamContext, field_id: int, label: Any = None,

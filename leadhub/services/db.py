@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, create_engine, select
 
 from leadhub.config import Settings, get_settings, normalise_database_url
+from leadhub.services.errors import NotFound
+
+M = TypeVar("M")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -57,3 +61,14 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def get_in_team(session: Session, model: type[M], team: Any, record_id: Any, message: str) -> M:
+    """The row of `model` with `record_id` in the team (`team` is a TeamContext or a team id);
+    NotFound(message) when there is none, so other teams' rows look the same as missing ones.
+    The id is compared as given: a caller that accepts text ids converts them first."""
+    team_id = getattr(team, "team_id", team)
+    row = session.exec(select(model).where(model.team_id == team_id, model.id == record_id)).first()
+    if row is None:
+        raise NotFound(message)
+    return row

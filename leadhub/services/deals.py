@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from leadhub.services import events, webhooks
 from leadhub.services.amounts import parse_amount
 from leadhub.services.context import TeamContext
+from leadhub.services.db import get_in_team
 from leadhub.services.errors import NotFound, ValidationFailed
 from leadhub.services.models import (
     Account,
@@ -281,10 +282,7 @@ def lead_acquired_payload(session: Session, ctx: TeamContext, team: Team, deal: 
 
 def get_deal(*, session: Session, ctx: TeamContext, deal_id: int) -> Deal:
     """The deal, if it is in the caller's team; NotFound hides other teams' deals."""
-    deal = _in_team(session, Deal, ctx.team_id, deal_id)
-    if deal is None:
-        raise NotFound("This deal does not exist or belongs to another team.")
-    return deal
+    return get_in_team(session, Deal, ctx, deal_id, "This deal does not exist or belongs to another team.")
 
 
 def update_deal(*, session: Session, ctx: TeamContext, deal_id: int, deal_in: DealUpdate) -> Deal:
@@ -338,9 +336,8 @@ def deal_from_contact(*, session: Session, ctx: TeamContext, contact_id: int,
                       deal_in: DealCreate | None = None) -> Deal:
     """A deal for a contact, named after its account (else the contact) unless named, owned
     by the contact's owner unless chosen; account, lead and outreach come from the contact."""
-    contact = _in_team(session, Contact, ctx.team_id, contact_id)
-    if contact is None:
-        raise NotFound("This contact does not exist or belongs to another team.")
+    contact = get_in_team(session, Contact, ctx, contact_id,
+                          "This contact does not exist or belongs to another team.")
     deal_in = deal_in or DealCreate()
     name = (deal_in.name or "").strip()
     if not name:

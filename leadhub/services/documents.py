@@ -21,6 +21,7 @@ from sqlmodel import Session, func, select
 
 from leadhub.config import get_settings
 from leadhub.services.context import TeamContext
+from leadhub.services.db import get_in_team
 from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
 from leadhub.services.models import Document, Lead, User
 
@@ -85,10 +86,7 @@ def _after_rollback(session: Session) -> None:
 
 
 def _lead(session: Session, ctx: TeamContext, lead_id: int) -> Lead:
-    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == lead_id)).first()
-    if lead is None:
-        raise NotFound("This lead does not exist or belongs to another team.")
-    return lead
+    return get_in_team(session, Lead, ctx, lead_id, "This lead does not exist or belongs to another team.")
 
 
 def upload_document(*, session: Session, ctx: TeamContext, lead_id: int, filename: str,
@@ -149,11 +147,8 @@ def list_documents(*, session: Session, ctx: TeamContext, lead_id: int,
 
 
 def get_document(*, session: Session, ctx: TeamContext, document_id: int) -> Document:
-    document = session.exec(select(Document).where(
-        Document.team_id == ctx.team_id, Document.id == document_id)).first()
-    if document is None:
-        raise NotFound("This document does not exist or belongs to another team.")
-    return document
+    return get_in_team(session, Document, ctx, document_id,
+                       "This document does not exist or belongs to another team.")
 
 
 def open_document(*, session: Session, ctx: TeamContext, document_id: int) -> tuple[Document, Path]:

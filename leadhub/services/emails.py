@@ -40,6 +40,7 @@ from sqlmodel import Field, Session, SQLModel, select
 from leadhub.config import get_settings
 from leadhub.services import crypto, custom_fields
 from leadhub.services.context import TeamContext
+from leadhub.services.db import get_in_team
 from leadhub.services.errors import IntegrationError, NotFound, ValidationFailed
 from leadhub.services.models import (
     Activity,
@@ -333,11 +334,8 @@ def update_template(*, session: Session, ctx: TeamContext, template_id: int, dat
 
 
 def get_template(*, session: Session, ctx: TeamContext, template_id: int) -> EmailTemplate:
-    row = session.exec(select(EmailTemplate).where(EmailTemplate.team_id == ctx.team_id,
-                                                   EmailTemplate.id == int(template_id))).first()
-    if row is None:
-        raise NotFound("This template does not exist or belongs to another team.")
-    return row
+    return get_in_team(session, EmailTemplate, ctx, int(template_id),
+                       "This template does not exist or belongs to another team.")
 
 
 def list_templates(*, session: Session, ctx: TeamContext) -> list[EmailTemplate]:
@@ -414,9 +412,8 @@ def _enqueue_after_commit(session: Session) -> None:
 def send_to_lead(*, session: Session, ctx: TeamContext, template_id: int, lead_id: int) -> EmailMessage:
     """Queue one e-mail to one lead (sent after the caller commits)."""
     template = get_template(session=session, ctx=ctx, template_id=template_id)
-    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == int(lead_id))).first()
-    if lead is None:
-        raise NotFound("This lead does not exist or belongs to another team.")
+    lead = get_in_team(session, Lead, ctx, int(lead_id),
+                       "This lead does not exist or belongs to another team.")
     if not ctx.is_manager and lead.owner_id not in (None, ctx.user_id):
         from leadhub.services.errors import PermissionDenied
         raise PermissionDenied("This lead belongs to another rep.")
@@ -437,9 +434,8 @@ class Draft:
 
 def _lead_to_email(session: Session, ctx: TeamContext, lead_id: int) -> Lead:
     """The caller's lead, if they may e-mail it; unsubscribed or address-less leads are refused."""
-    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == int(lead_id))).first()
-    if lead is None:
-        raise NotFound("This lead does not exist or belongs to another team.")
+    lead = get_in_team(session, Lead, ctx, int(lead_id),
+                       "This lead does not exist or belongs to another team.")
     if not ctx.is_manager and lead.owner_id not in (None, ctx.user_id):
         from leadhub.services.errors import PermissionDenied
         raise PermissionDenied("This lead belongs to another rep.")
@@ -869,11 +865,8 @@ def create_sequence(*, session: Session, ctx: TeamContext, name: str, steps: Any
 
 
 def get_sequence(*, session: Session, ctx: TeamContext, sequence_id: int) -> Sequence:
-    row = session.exec(select(Sequence).where(Sequence.team_id == ctx.team_id,
-                                              Sequence.id == int(sequence_id))).first()
-    if row is None:
-        raise NotFound("This sequence does not exist or belongs to another team.")
-    return row
+    return get_in_team(session, Sequence, ctx, int(sequence_id),
+                       "This sequence does not exist or belongs to another team.")
 
 
 def list_sequences(*, session: Session, ctx: TeamContext) -> list[Sequence]:
@@ -885,9 +878,8 @@ def enroll(*, session: Session, ctx: TeamContext, sequence_id: int, lead_id: int
            now: datetime | None = None) -> Enrollment:
     """Start a lead on a sequence (once per sequence); its first step runs on the next sweep."""
     sequence = get_sequence(session=session, ctx=ctx, sequence_id=sequence_id)
-    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == int(lead_id))).first()
-    if lead is None:
-        raise NotFound("This lead does not exist or belongs to another team.")
+    lead = get_in_team(session, Lead, ctx, int(lead_id),
+                       "This lead does not exist or belongs to another team.")
     existing = session.exec(select(Enrollment).where(Enrollment.sequence_id == sequence.id,
                                                      Enrollment.lead_id == lead.id)).first()
     if existing is not None:

@@ -45,6 +45,7 @@ from sqlmodel import Field, Session, SQLModel, func, select
 from leadhub.config import get_settings
 from leadhub.services import custom_fields, dedupe, leads, notes, scoring, team_signal
 from leadhub.services.context import TeamContext
+from leadhub.services.db import get_in_team
 from leadhub.services.errors import NotFound, ValidationFailed
 from leadhub.services.models import (
     Campaign,
@@ -404,10 +405,7 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _team_form(session: Session, ctx: TeamContext, form_id: int) -> WebForm:
-    form = session.exec(select(WebForm).where(WebForm.team_id == ctx.team_id, WebForm.id == form_id)).first()
-    if form is None:
-        raise NotFound("This form does not exist or belongs to another team.")
-    return form
+    return get_in_team(session, WebForm, ctx, form_id, "This form does not exist or belongs to another team.")
 
 
 def get_form(*, session: Session, ctx: TeamContext, form_id: int) -> WebForm:

@@ -64,6 +64,7 @@ from sqlmodel import Field, Session, SQLModel, func, select
 from leadhub.config import get_settings
 from leadhub.services import campaigns, custom_fields, dedupe, events, leads, scoring, team_signal
 from leadhub.services.context import TeamContext
+from leadhub.services.db import get_in_team
 from leadhub.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from leadhub.services.models import Lead, LeadStatus, LeadStatusHistory, Membership, Role, Team, utcnow
 
@@ -405,11 +406,8 @@ def _errors_path(job_id: int) -> Path:
 
 
 def _job(session: Session, ctx: TeamContext, job_id: int) -> ImportJob:
-    job = session.exec(select(ImportJob).where(ImportJob.team_id == ctx.team_id,
-                                               ImportJob.id == job_id)).first()
-    if job is None:
-        raise NotFound("This import does not exist or belongs to another team.")
-    return job
+    return get_in_team(session, ImportJob, ctx, job_id,
+                       "This import does not exist or belongs to another team.")
 
 
 def create_draft(*, session: Session, ctx: TeamContext, file_bytes: bytes, filename: str) -> ImportJob:

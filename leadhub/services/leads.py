@@ -22,7 +22,8 @@ from leadhub.services import webhooks
 from leadhub.services.amounts import parse_amount
 from leadhub.services.auth import normalise_email
 from leadhub.services.context import TeamContext
-from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
+from leadhub.services.db import get_in_team
+from leadhub.services.errors import PermissionDenied, ValidationFailed
 from leadhub.services.team_signal import lead_changed
 from leadhub.services.models import (
     Activity,
@@ -244,10 +245,7 @@ def create_lead(*, session: Session, ctx: TeamContext, data: dict[str, Any]) -> 
 
 
 def get_lead(*, session: Session, ctx: TeamContext, lead_id: int) -> Lead:
-    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == lead_id)).first()
-    if lead is None:
-        raise NotFound("This lead does not exist or belongs to another team.")
-    return lead
+    return get_in_team(session, Lead, ctx, lead_id, "This lead does not exist or belongs to another team.")
 
 
 def update_lead(*, session: Session, ctx: TeamContext, lead_id: int, changes: dict[str, Any]) -> Lead:

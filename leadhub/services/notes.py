@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from leadhub.services.context import TeamContext
-from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
+from leadhub.services.db import get_in_team
+from leadhub.services.errors import PermissionDenied, ValidationFailed
 from leadhub.services.models import Lead, Note
 
 BODY_MAX = 10000
@@ -13,9 +14,7 @@ BODY_MAX = 10000
 
 def add_note(*, session: Session, ctx: TeamContext, lead_id: int, body: str) -> Note:
     """Any member of the lead's team may add a note."""
-    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == lead_id)).first()
-    if lead is None:
-        raise NotFound("This lead does not exist or belongs to another team.")
+    lead = get_in_team(session, Lead, ctx, lead_id, "This lead does not exist or belongs to another team.")
     text = (body or "").strip()
     if not text:
         raise ValidationFailed(field_errors={"body": "Write something first."})
@@ -29,9 +28,7 @@ def add_note(*, session: Session, ctx: TeamContext, lead_id: int, body: str) -> 
 
 def delete_note(*, session: Session, ctx: TeamContext, note_id: int) -> None:
     """Its author or a manager may delete a note."""
-    note = session.exec(select(Note).where(Note.team_id == ctx.team_id, Note.id == note_id)).first()
-    if note is None:
-        raise NotFound("This note does not exist or belongs to another team.")
+    note = get_in_team(session, Note, ctx, note_id, "This note does not exist or belongs to another team.")
     if note.author_id != ctx.user_id and not ctx.is_manager:
         raise PermissionDenied("Only the note's author or a manager can delete it.")
     session.delete(note)

@@ -30,7 +30,8 @@ from sqlmodel import Session, func, select
 from leadhub.services import teamtime, touches
 from leadhub.services.auth import normalise_email
 from leadhub.services.context import TeamContext
-from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
+from leadhub.services.db import get_in_team
+from leadhub.services.errors import PermissionDenied, ValidationFailed
 from leadhub.services.models import (
     Activity,
     ActivityStatus,
@@ -304,11 +305,7 @@ def log_outreach(*, session: Session, ctx: TeamContext, type: Any, description: 
 
 
 def get_outreach(*, session: Session, ctx: TeamContext, outreach_id: int) -> Outreach:
-    outreach = session.exec(select(Outreach).where(
-        Outreach.id == outreach_id, Outreach.team_id == ctx.team_id)).first()
-    if outreach is None:
-        raise NotFound("No such outreach in this team.")
-    return outreach
+    return get_in_team(session, Outreach, ctx, outreach_id, "No such outreach in this team.")
 
 
 def _editable(session: Session, ctx: TeamContext, outreach_id: int) -> Outreach:

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, func, select
 
 from leadhub.services.context import TeamContext
-from leadhub.services.errors import NotFound
+from leadhub.services.db import get_in_team
 from leadhub.services.models import (
     Activity,
     ActivityStatus,
@@ -326,9 +326,7 @@ def model_status(*, session: Session, ctx: TeamContext) -> ModelStatus:
 
 def lead_prediction(*, session: Session, ctx: TeamContext, lead_id: int) -> Prediction | None:
     """The lead's likelihood to convert and its top factors, or None without a ready model."""
-    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == lead_id)).first()
-    if lead is None:
-        raise NotFound("This lead does not exist or belongs to another team.")
+    lead = get_in_team(session, Lead, ctx, lead_id, "This lead does not exist or belongs to another team.")
     model = session.exec(select(PredictiveModel).where(
         PredictiveModel.team_id == ctx.team_id, PredictiveModel.status == "ready")).first()
     if model is None:

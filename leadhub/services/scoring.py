@@ -43,7 +43,8 @@ from sqlmodel import Field, Session, SQLModel, func, select
 
 from leadhub.services import custom_fields, team_signal
 from leadhub.services.context import TeamContext
-from leadhub.services.errors import NotFound, ValidationFailed
+from leadhub.services.db import get_in_team
+from leadhub.services.errors import ValidationFailed
 from leadhub.services.models import (
     Activity,
     ActivityStatus,
@@ -419,11 +420,8 @@ def clean_rule(session: Session, ctx: TeamContext, data: dict[str, Any]) -> Rule
 
 
 def _team_rule(session: Session, ctx: TeamContext, rule_id: int) -> ScoringRule:
-    row = session.exec(select(ScoringRule).where(ScoringRule.team_id == ctx.team_id,
-                                                 ScoringRule.id == int(rule_id))).first()
-    if row is None:
-        raise NotFound("This rule does not exist or belongs to another team.")
-    return row
+    return get_in_team(session, ScoringRule, ctx, int(rule_id),
+                       "This rule does not exist or belongs to another team.")
 
 
 def add_rule(*, session: Session, ctx: TeamContext, data: dict[str, Any]) -> Rule:
@@ -839,9 +837,7 @@ class Explanation:
 
 def explain(*, session: Session, ctx: TeamContext, lead_id: int) -> Explanation:
     """Why a lead has its score: the stored lines of its last scoring (scored now if never)."""
-    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == lead_id)).first()
-    if lead is None:
-        raise NotFound("This lead does not exist or belongs to another team.")
+    lead = get_in_team(session, Lead, ctx, lead_id, "This lead does not exist or belongs to another team.")
     stored = session.exec(select(LeadScore).where(LeadScore.lead_id == lead.id)).first()
     model = load_model(session=session, team_id=ctx.team_id)
     schema = custom_fields.lead_schema(session=session, ctx=ctx)
@@ -857,9 +853,7 @@ def explain(*, session: Session, ctx: TeamContext, lead_id: int) -> Explanation:
 
 def clear_manual_rating(*, session: Session, ctx: TeamContext, lead_id: int) -> Lead:
     """Let the score decide the rating again."""
-    lead = session.exec(select(Lead).where(Lead.team_id == ctx.team_id, Lead.id == lead_id)).first()
-    if lead is None:
-        raise NotFound("This lead does not exist or belongs to another team.")
+    lead = get_in_team(session, Lead, ctx, lead_id, "This lead does not exist or belongs to another team.")
     lead.rating_manual = False
     rescore_lead(session=session, ctx=ctx, lead=lead)
     team_signal.lead_changed(session=session, lead=lead)
@@ -1040,10 +1034,7 @@ def latest_job(*, session: Session, ctx: TeamContext) -> JobProgress | None:
 
 
 def job_progress(*, session: Session, ctx: TeamContext, job_id: int) -> JobProgress:
-    job = session.exec(select(ScoringJob).where(ScoringJob.team_id == ctx.team_id,
-                                                ScoringJob.id == job_id)).first()
-    if job is None:
-        raise NotFound("No such scoring job.")
+    job = get_in_team(session, ScoringJob, ctx, job_id, "No such scoring job.")
     return _progress(job)
 
 

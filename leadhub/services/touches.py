@@ -29,6 +29,7 @@ from sqlmodel import Session, func, select
 
 from leadhub.services import teamtime
 from leadhub.services.context import TeamContext
+from leadhub.services.db import get_in_team
 from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
 from leadhub.services.models import (
     Activity,
@@ -135,21 +136,14 @@ def team_lead(session: Session, ctx: TeamContext, lead_id: int | None) -> Lead |
     """The lead if it belongs to the caller's team; NotFound otherwise (None passes through)."""
     if lead_id is None:
         return None
-    lead = session.exec(select(Lead).where(Lead.id == lead_id, Lead.team_id == ctx.team_id)).first()
-    if lead is None:
-        raise NotFound("No such lead in this team.")
-    return lead
+    return get_in_team(session, Lead, ctx, lead_id, "No such lead in this team.")
 
 
 def team_contact(session: Session, ctx: TeamContext, contact_id: int | None) -> Contact | None:
     """The contact if it belongs to the caller's team; NotFound otherwise."""
     if contact_id is None:
         return None
-    contact = session.exec(select(Contact).where(
-        Contact.id == contact_id, Contact.team_id == ctx.team_id)).first()
-    if contact is None:
-        raise NotFound("No such contact in this team.")
-    return contact
+    return get_in_team(session, Contact, ctx, contact_id, "No such contact in this team.")
 
 
 def is_team_member(session: Session, team_id: int, user_id: int) -> bool:

@@ -50,7 +50,8 @@ from sqlmodel import JSON, Field, Session, SQLModel, func, select
 
 from leadhub.services import crypto, events
 from leadhub.services.context import TeamContext
-from leadhub.services.errors import NotFound, ValidationFailed
+from leadhub.services.db import get_in_team
+from leadhub.services.errors import ValidationFailed
 from leadhub.services.models import Deal, DomainEvent, Lead, Notification, Role, Team, utcnow
 from leadhub.services.notifications import delivery
 from leadhub.services.notifications.notifiers import (
@@ -243,11 +244,8 @@ def _new_secret(endpoint: WebhookEndpoint) -> str:
 
 
 def _endpoint(session: Session, ctx: TeamContext, endpoint_id: int) -> WebhookEndpoint:
-    endpoint = session.exec(select(WebhookEndpoint).where(
-        WebhookEndpoint.team_id == ctx.team_id, WebhookEndpoint.id == endpoint_id)).first()
-    if endpoint is None:
-        raise NotFound("This webhook does not exist or belongs to another team.")
-    return endpoint
+    return get_in_team(session, WebhookEndpoint, ctx, endpoint_id,
+                       "This webhook does not exist or belongs to another team.")
 
 
 def create_endpoint(*, session: Session, ctx: TeamContext, url: str, events: list[str],

@@ -28,6 +28,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from leadhub.services import custom_fields
 from leadhub.services.context import TeamContext
+from leadhub.services.db import get_in_team
 from leadhub.services.errors import LeadHubError, NotFound, ValidationFailed
 from leadhub.services.models import (
     Activity,
@@ -231,11 +232,8 @@ def save_rule(*, session: Session, ctx: TeamContext, data: dict[str, Any], rule_
 
 
 def get_rule(*, session: Session, ctx: TeamContext, rule_id: int) -> WorkflowRule:
-    row = session.exec(select(WorkflowRule).where(WorkflowRule.team_id == ctx.team_id,
-                                                  WorkflowRule.id == int(rule_id))).first()
-    if row is None:
-        raise NotFound("This workflow does not exist or belongs to another team.")
-    return row
+    return get_in_team(session, WorkflowRule, ctx, int(rule_id),
+                       "This workflow does not exist or belongs to another team.")
 
 
 def list_rules(*, session: Session, ctx: TeamContext) -> list[WorkflowRule]:
