@@ -291,6 +291,20 @@ def _connect(row: SmtpSettings) -> smtplib.SMTP:
 
 # --- Templates and merge fields ---------------------------------------------------------------
 
+def _subject_body_errors(subject: str, body: str, subject_too_long: str, body_too_long: str) -> dict[str, str]:
+    """Field errors of an e-mail's subject (required, 255 characters) and body (required, 20000)."""
+    errors: dict[str, str] = {}
+    if not subject:
+        errors["subject"] = "Write a subject."
+    elif len(subject) > 255:
+        errors["subject"] = subject_too_long
+    if not body:
+        errors["body"] = "Write the message."
+    elif len(body) > 20000:
+        errors["body"] = body_too_long
+    return errors
+
+
 def _clean_template(data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     name = " ".join(str(data.get("name") or "").split())
@@ -299,14 +313,8 @@ def _clean_template(data: dict[str, Any]) -> dict[str, Any]:
     language = str(data.get("language") or "en")
     if not name:
         errors["name"] = "Give the template a name."
-    if not subject:
-        errors["subject"] = "Write a subject."
-    elif len(subject) > 255:
-        errors["subject"] = "Use at most 255 characters."
-    if not body:
-        errors["body"] = "Write the message."
-    elif len(body) > 20000:
-        errors["body"] = "Use at most 20000 characters."
+    errors.update(_subject_body_errors(subject, body, "Use at most 255 characters.",
+                                       "Use at most 20000 characters."))
     if language not in LANGUAGES:
         errors["language"] = "Choose English or Spanish."
     if errors:
@@ -409,15 +417,20 @@ def _enqueue_after_commit(session: Session) -> None:
             log.exception("Could not enqueue e-mails %s; the sweep will send them", ids)
 
 
-def send_to_lead(*, session: Session, ctx: TeamContext, template_id: int, lead_id: int) -> EmailMessage:
-    """Queue one e-mail to one lead (sent after the caller commits)."""
-    template = get_template(session=session, ctx=ctx, template_id=template_id)
+def _rep_lead(session: Session, ctx: TeamContext, lead_id: int) -> Lead:
+    """The caller's team's lead, if the caller is a manager, its owner, or it has no owner."""
     lead = get_in_team(session, Lead, ctx, int(lead_id),
                        "This lead does not exist or belongs to another team.")
     if not ctx.is_manager and lead.owner_id not in (None, ctx.user_id):
         from leadhub.services.errors import PermissionDenied
         raise PermissionDenied("This lead belongs to another rep.")
-    return _queue(session, ctx, template, lead)
+    return lead
+
+
+def send_to_lead(*, session: Session, ctx: TeamContext, template_id: int, lead_id: int) -> EmailMessage:
+    """Queue one e-mail to one lead (sent after the caller commits)."""
+    template = get_template(session=session, ctx=ctx, template_id=template_id)
+    return _queue(session, ctx, template, _rep_lead(session, ctx, lead_id))
 
 
 @dataclass(frozen=True)
@@ -434,11 +447,7 @@ class Draft:
 
 def _lead_to_email(session: Session, ctx: TeamContext, lead_id: int) -> Lead:
     """The caller's lead, if they may e-mail it; unsubscribed or address-less leads are refused."""
-    lead = get_in_team(session, Lead, ctx, int(lead_id),
-                       "This lead does not exist or belongs to another team.")
-    if not ctx.is_manager and lead.owner_id not in (None, ctx.user_id):
-        from leadhub.services.errors import PermissionDenied
-        raise PermissionDenied("This lead belongs to another rep.")
+    lead = _rep_lead(session, ctx, lead_id)
     if not lead.email:
         raise ValidationFailed("This lead has no e-mail address. Add one first.",
                                field_errors={"to_email": "This lead has no e-mail address."})
@@ -458,15 +467,8 @@ def compose(*, session: Session, ctx: TeamContext, lead_id: int, template_id: in
         template = get_template(session=session, ctx=ctx, template_id=template_id)
         subject, body, language = subject or template.subject, body or template.body, template.language
     subject, body = " ".join(str(subject or "").split()), str(body or "").strip()
-    errors = {}
-    if not subject:
-        errors["subject"] = "Write a subject."
-    elif len(subject) > 255:
-        errors["subject"] = "Keep the subject under 255 characters."
-    if not body:
-        errors["body"] = "Write the message."
-    elif len(body) > 20000:
-        errors["body"] = "Keep the message under 20,000 characters."
+    errors = _subject_body_errors(subject, body, "Keep the subject under 255 characters.",
+                                  "Keep the message under 20,000 characters.")
     if errors:
         raise ValidationFailed(field_errors=errors)
     values = merge_values(session, lead)
