@@ -14,6 +14,10 @@ ES: dict[str, str] = {
     "Team": "Equipo",
     "Switch team": "Cambiar de equipo",
     "Language": "Idioma",
+    "Menu": "Menú",
+    "Open menu": "Abrir menú",
+    "Close menu": "Cerrar menú",
+    "The document was not uploaded.": "El documento no se ha subido.",
     "Coming soon": "Próximamente",
     "This part of LeadHub is being built.": "Esta parte de LeadHub está en construcción.",
     # Login and sign-up

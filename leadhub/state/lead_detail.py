@@ -26,7 +26,7 @@ from leadhub.services import (
 )
 from leadhub.services.db import session_scope
 from leadhub.services.display import local_time, money, phone, relative
-from leadhub.services.errors import NotAuthenticated, NotFound, ValidationFailed
+from leadhub.services.errors import LeadHubError, NotAuthenticated, NotFound, ValidationFailed
 from leadhub.services.models import Lead, LeadStatus, User
 from leadhub.state.lead_form import LeadFormMixin
 from leadhub.state.session import NONE, SessionState, handles_errors
@@ -451,6 +451,14 @@ class LeadDetailState(LeadFormMixin, SessionState):
                 stored += 1
             except ValidationFailed as exc:
                 errors.append(f"{name}: {self.tr(next(iter(exc.field_errors.values()), exc.message))}")
+            except NotAuthenticated:
+                return rx.redirect("/login")
+            except NotFound as exc:
+                # the lead was deleted (or is not this team's): no later file can go anywhere
+                errors.append(self.tr(exc.message) + " " + self.tr("The document was not uploaded."))
+                break
+            except LeadHubError as exc:
+                errors.append(f"{name}: {self.tr(exc.message)}")
         events: list = [LeadDetailState.load]
         if stored:
             message = self.tr("Document uploaded.") if stored == 1 else \
