@@ -27,7 +27,7 @@ from sqlmodel import Field, Session, SQLModel, func, select
 
 from leadhub.services.context import TeamContext
 from leadhub.services.db import get_in_team
-from leadhub.services.errors import NotAuthenticated, RateLimited, ValidationFailed
+from leadhub.services.errors import NotAuthenticated, RateLimited, ValidationFailed, clean_name
 from leadhub.services.models import Membership, Role, User, utcnow
 
 TOKEN_PREFIX = "lh_"
@@ -107,11 +107,7 @@ def create_key(*, session: Session, ctx: TeamContext, name: str, role: str = Rol
     role). Returns the key and its token; the token cannot be shown again."""
     ctx.require(Role.ADMIN)
     errors: dict[str, str] = {}
-    name = " ".join(str(name or "").split())
-    if not name:
-        errors["name"] = "Name the key after the integration that uses it."
-    elif len(name) > NAME_MAX_LENGTH:
-        errors["name"] = f"Use at most {NAME_MAX_LENGTH} characters."
+    name = clean_name(name, NAME_MAX_LENGTH, "Name the key after the integration that uses it.", errors)
     if role not in _RANK:
         errors["role"] = "Choose admin, manager or rep."
     acting_id = ctx.user_id if user_id is None else user_id

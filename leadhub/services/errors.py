@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class LeadHubError(Exception):
     """Base of every error a service raises on purpose."""
@@ -70,3 +72,14 @@ class RateLimited(LeadHubError):
 
 class IntegrationError(LeadHubError):
     status_code = 502
+
+
+def clean_name(value: Any, limit: int, missing: str, errors: dict[str, str]) -> str:
+    """`value` with its whitespace collapsed; errors["name"] gets `missing` when it is empty
+    or "Use at most `limit` characters." when it is longer (the caller raises ValidationFailed)."""
+    name = " ".join(str(value or "").split())
+    if not name:
+        errors["name"] = missing
+    elif len(name) > limit:
+        errors["name"] = f"Use at most {limit} characters."
+    return name

@@ -46,7 +46,7 @@ from leadhub.config import get_settings
 from leadhub.services import custom_fields, dedupe, leads, notes, scoring, team_signal
 from leadhub.services.context import TeamContext
 from leadhub.services.db import get_in_team
-from leadhub.services.errors import NotFound, ValidationFailed
+from leadhub.services.errors import NotFound, ValidationFailed, clean_name
 from leadhub.services.models import (
     Campaign,
     CampaignMember,
@@ -309,11 +309,7 @@ def save_form(*, session: Session, ctx: TeamContext, data: dict[str, Any],
         team_id=ctx.team_id, key=secrets.token_urlsafe(18), name="", created_by=ctx.user_id)
     schema = custom_fields.lead_schema(session=session, ctx=ctx)
     errors: dict[str, str] = {}
-    name = " ".join(str(data.get("name") or "").split())
-    if not name:
-        errors["name"] = "Give the form a name."
-    elif len(name) > NAME_MAX:
-        errors["name"] = f"Use at most {NAME_MAX} characters."
+    name = clean_name(data.get("name"), NAME_MAX, "Give the form a name.", errors)
     specs = {s.column: s for s in schema.fields}
     fields: list[dict[str, Any]] = []
     seen: set[str] = set()

@@ -20,7 +20,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from leadhub.services import custom_fields, teamtime
 from leadhub.services.context import TeamContext
-from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
+from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed, clean_name
 from leadhub.services.models import LeadStatus, Rating, Team, utcnow
 
 STANDARD_COLUMNS = {
@@ -152,11 +152,7 @@ def _clean(session: Session, ctx: TeamContext, name: str, filters: dict[str, Any
            columns: list[str], sort: str) -> tuple[str, dict[str, Any], list[str], str]:
     from leadhub.services.leads import SORTABLE
     errors: dict[str, str] = {}
-    name = " ".join(str(name or "").split())
-    if not name:
-        errors["name"] = "Give the view a name."
-    elif len(name) > NAME_MAX:
-        errors["name"] = f"Use at most {NAME_MAX} characters."
+    name = clean_name(name, NAME_MAX, "Give the view a name.", errors)
     schema = custom_fields.lead_schema(session=session, ctx=ctx)
     custom_columns = {spec.column for spec in schema.fields}
     clean_columns = [c for c in dict.fromkeys(columns or DEFAULT_COLUMNS)

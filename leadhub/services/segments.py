@@ -23,7 +23,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from leadhub.services import custom_fields
 from leadhub.services.context import TeamContext
-from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
+from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed, clean_name
 from leadhub.services.models import (
     Activity,
     ActivityStatus,
@@ -321,11 +321,7 @@ def _schema(session: Session, ctx: TeamContext, entity: str):
 
 def _clean(session: Session, ctx: TeamContext, data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    name = " ".join(str(data.get("name") or "").split())
-    if not name:
-        errors["name"] = "Give the segment a name."
-    elif len(name) > NAME_MAX:
-        errors["name"] = f"Use at most {NAME_MAX} characters."
+    name = clean_name(data.get("name"), NAME_MAX, "Give the segment a name.", errors)
     entity = str(data.get("entity") or "lead")
     if entity not in ENTITIES:
         errors["entity"] = "Choose leads or contacts."
