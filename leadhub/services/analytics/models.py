@@ -8,11 +8,16 @@ from decimal import Decimal
 from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from leadhub.services.models import Lead, utcnow
+from leadhub.services.models import Lead, Outreach, utcnow
 
 # Rep conversions count leads converted in the range: without this index a range means a scan
 # of the whole team's leads (declared here, with the analytics migration that creates it).
 Index("ix_lead_team_converted_analytics", Lead.__table__.c.team_id, Lead.__table__.c.converted_at)
+# Reps' leads touched (distinct rep–lead pairs of a range): read in (rep, lead) order from the
+# index alone, no hashing of every pair. First touch: a lead's first outreach from the index alone.
+_o = Outreach.__table__.c
+Index("ix_outreach_team_user_lead_analytics", _o.team_id, _o.user_id, _o.lead_id, _o.occurred_at)
+Index("ix_outreach_team_lead_analytics", _o.team_id, _o.lead_id, _o.occurred_at)
 
 
 class ChannelCost(SQLModel, table=True):
