@@ -21,27 +21,39 @@ NAV = [
 ]
 
 
-def nav_link(label: str, href: str, icon: str) -> rx.Component:
+# Below this width (Reflex's "sm" breakpoint, 48em = 768 px) the sidebar gives way to a menu
+# button in the header that opens the same links in a drawer.
+DESKTOP_ONLY = rx.breakpoints(initial="none", sm="flex")
+MOBILE_ONLY = rx.breakpoints(initial="flex", sm="none")
+
+
+def nav_link(label: str, href: str, icon: str, *, touch: bool = False) -> rx.Component:
     active = rx.State.router.page.path == href
     return rx.link(
-        rx.hstack(rx.icon(icon, size=16), rx.text(t(label), size="2"), spacing="2", align="center"),
+        rx.hstack(rx.icon(icon, size=18 if touch else 16), rx.text(t(label), size="3" if touch else "2"),
+                  spacing="2", align="center"),
         href=href,
         underline="none",
         padding_x="0.75em",
-        padding_y="0.5em",
+        padding_y="0.75em" if touch else "0.5em",
         border_radius="var(--radius-2)",
         width="100%",
         color=rx.cond(active, "var(--accent-11)", "var(--gray-12)"),
         background=rx.cond(active, "var(--accent-3)", "transparent"),
         _hover={"background": "var(--gray-3)"},
+        aria_current=rx.cond(active, "page", "false"),
         data_nav=label.lower(),
     )
 
 
+def _brand() -> rx.Component:
+    return rx.hstack(rx.icon("target", color="var(--accent-9)"), rx.heading("LeadHub", size="5"),
+                     align="center", padding="0.75em")
+
+
 def sidebar() -> rx.Component:
     return rx.vstack(
-        rx.hstack(rx.icon("target", color="var(--accent-9)"), rx.heading("LeadHub", size="5"),
-                  align="center", padding="0.75em"),
+        _brand(),
         *[nav_link(*item) for item in NAV],
         width="13em",
         min_width="13em",
@@ -52,7 +64,54 @@ def sidebar() -> rx.Component:
         spacing="1",
         border_right="1px solid var(--gray-5)",
         background="var(--gray-1)",
+        display=DESKTOP_ONLY,
         as_="nav",
+    )
+
+
+def nav_drawer() -> rx.Component:
+    """The sidebar's links for narrow screens: a menu button opening them in a panel on the
+    left. A Radix dialog, so it traps focus, closes on Escape and on a tap outside, and gives
+    focus back to the button; every link closes it as it navigates."""
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.icon_button(rx.icon("menu", size=22), variant="ghost", color_scheme="gray", size="3",
+                           aria_label=t("Open menu"), title=t("Menu"), id="nav-menu-button",
+                           display=MOBILE_ONLY),
+        ),
+        rx.dialog.content(
+            rx.hstack(
+                rx.dialog.title(_brand(), margin="0"),
+                rx.spacer(),
+                rx.dialog.close(
+                    rx.icon_button(rx.icon("x", size=20), variant="ghost", color_scheme="gray",
+                                   size="3", aria_label=t("Close menu"), id="nav-drawer-close"),
+                ),
+                align="center",
+                width="100%",
+            ),
+            rx.el.nav(
+                rx.vstack(*[rx.dialog.close(nav_link(*item, touch=True)) for item in NAV],
+                          spacing="1", width="100%"),
+                aria_label=t("Menu"),
+                width="100%",
+            ),
+            id="nav-drawer",
+            aria_describedby=None,
+            # a panel along the left edge instead of a centred dialog
+            position="fixed",
+            top="0",
+            left="0",
+            bottom="0",
+            margin="0",
+            width="17em",
+            max_width="85vw",
+            height="100dvh",
+            max_height="100dvh",
+            padding="0.5em",
+            border_radius="0",
+            overflow_y="auto",
+        ),
     )
 
 
@@ -74,6 +133,7 @@ def team_menu() -> rx.Component:
 
 def header() -> rx.Component:
     return rx.hstack(
+        nav_drawer(),
         team_menu(),
         rx.spacer(),
         language_switch(),
@@ -84,17 +144,20 @@ def header() -> rx.Component:
                 rx.text(t_value(SessionState.role, ["admin", "manager", "rep"]),
                         size="1", color_scheme="gray", id="user-role"),
                 spacing="0",
+                display=DESKTOP_ONLY,
             ),
             align="center",
         ),
-        rx.button(rx.icon("log-out", size=14), t("Sign out"), variant="ghost", size="2",
+        rx.button(rx.icon("log-out", size=14),
+                  rx.text(t("Sign out"), as_="span", display=rx.breakpoints(initial="none", sm="inline")),
+                  variant="ghost", size="2", aria_label=t("Sign out"),
                   on_click=SessionState.logout, id="logout"),
         width="100%",
         align="center",
-        padding_x="1.5em",
+        padding_x=rx.breakpoints(initial="0.75em", sm="1.5em"),
         padding_y="0.75em",
         border_bottom="1px solid var(--gray-5)",
-        spacing="4",
+        spacing=rx.breakpoints(initial="2", sm="4"),
     )
 
 
@@ -104,7 +167,8 @@ def app_shell(*children: rx.Component) -> rx.Component:
         sidebar(),
         rx.vstack(
             header(),
-            rx.box(*children, width="100%", padding="1.5em"),
+            rx.box(*children, width="100%", min_width="0",
+                   padding=rx.breakpoints(initial="0.75em", sm="1.5em")),
             width="100%",
             spacing="0",
             min_width="0",

@@ -66,6 +66,12 @@ def board_page() -> rx.Component:
                 overflow_x="auto",
                 padding_bottom="0.5em",
                 id="board",
+                # a finger needs a bigger target than the compact desktop menu button; on a
+                # phone a column is most of the screen wide and the board scrolls sideways
+                style={"@media (pointer: coarse)": {"& .board-move-menu": {
+                           "min_width": "40px", "min_height": "40px"}},
+                       "@media (max-width: 48em)": {"& .board-column": {
+                           "min_width": "min(17em, 80vw)"}}},
             ),
             rx.center(rx.spinner(size="3"), height="40vh", width="100%"),
         ),
