@@ -29,6 +29,16 @@ figure is inflated), 1M outreach / 200k leads / 50k deals, median / best of 5 ru
     last 30 days    3144 / 2394 ms       3052 / 2419 ms       1.03x
     12 months, wk   9704 / 7976 ms      12213 / 8015 ms
     12 months, mo  11734 / 4714 ms      11915 / 7428 ms
+
+Quiet machine (load < 1), PG, median: 30 days 588 vs raw 508 ms; 12 months by week 2425 vs
+2377; by month 2476 vs 2350. Then (commit 22477f4) two outreach indexes for reps' leads
+touched and first touch, a LATERAL first-touch lookup and no JIT in the dashboard's
+transaction. Per statement with --profile (12 months, load 2–6): leads touched 640 -> 118 ms,
+first touch 1040 -> ~430 ms, relationship-health scan ~1.4 s with JIT (EXPLAIN) -> 280–480 ms.
+Whole dashboard afterwards, only at load 6–10 (figures roughly doubled), median / best:
+30 days 1820 / 1505 vs raw 1772 / 1510; 12 months wk 5841 / 4331 vs 5268 / 5126; mo 4907 /
+4133 vs 4704 / 3707. Still above 1 s for 12 months: the funnel's contact and deal joins
+(~290 + ~260 ms), first touch, the health snapshot, ROI and campaign joins.
 """
 
 from __future__ import annotations
