@@ -65,7 +65,9 @@ def sidebar() -> rx.Component:
         border_right="1px solid var(--gray-5)",
         background="var(--gray-1)",
         display=DESKTOP_ONLY,
-        as_="nav",
+        role="navigation",  # (Radix Flex renders only div or span, so no as_="nav")
+        aria_label=t("Menu"),
+        id="sidebar",
     )
 
 
@@ -81,7 +83,9 @@ def nav_drawer() -> rx.Component:
         ),
         rx.dialog.content(
             rx.hstack(
-                rx.dialog.title(_brand(), margin="0"),
+                rx.dialog.title(rx.icon("target", color="var(--accent-9)"), "LeadHub", size="5",
+                                margin="0", padding="0.75em", display="flex", align_items="center",
+                                gap="var(--space-3)"),
                 rx.spacer(),
                 rx.dialog.close(
                     rx.icon_button(rx.icon("x", size=20), variant="ghost", color_scheme="gray",

@@ -93,7 +93,9 @@ def test_a_phone_navigates_through_the_menu_drawer_without_sideways_scrolling(ph
     sign_in(phone, live_app.seed.rep)
 
     # the sidebar is hidden; the header has the menu button (a real 40 px target)
-    expect(phone.locator("nav [data-nav=board]")).to_be_hidden()
+    expect(phone.locator("#sidebar")).to_have_count(1)
+    expect(phone.locator("#sidebar")).to_be_hidden()
+    expect(phone.locator("#sidebar [data-nav=board]")).to_be_hidden()
     button = phone.locator("#nav-menu-button")
     expect(button).to_have_attribute("aria-label", "Open menu")
     box = button.bounding_box()
@@ -165,7 +167,8 @@ def test_the_desktop_keeps_its_sidebar(browser, live_app):
     try:
         page = context.new_page()
         sign_in(page, live_app.seed.rep)
-        expect(page.locator("[data-nav=board]")).to_be_visible()
+        expect(page.locator("#sidebar [data-nav=board]")).to_be_visible()
+        assert page.locator("#sidebar").bounding_box()["width"] > 150
         expect(page.locator("#nav-menu-button")).to_be_hidden()
         expect(page.locator("#user-name")).to_be_visible()
         expect(page.locator("#logout")).to_have_text("Sign out")
