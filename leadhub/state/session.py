@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 
 import reflex as rx
+from reflex.state import OnLoadInternalState
 
 from leadhub.config import get_settings
 from leadhub.i18n import translate
@@ -19,6 +20,12 @@ from leadhub.services.errors import (
 )
 
 SESSION_COOKIE = "leadhub_session"
+LANG_STORAGE = "leadhub_lang"
+# The browser's own copy of the session cookie and the language, as [token, lang].
+READ_BROWSER_SESSION = (
+    f"[decodeURIComponent((document.cookie.match(/(?:^|;\\s*){SESSION_COOKIE}=([^;]*)/) || [])[1] || ''),"
+    f" window.localStorage.getItem('{LANG_STORAGE}') || '']"
+)
 NONE = "none"  # a select's "no choice" value (Radix selects cannot hold "")
 
 
@@ -27,7 +34,7 @@ class SessionState(rx.State):
 
     token: str = rx.Cookie("", name=SESSION_COOKIE, same_site="strict",
                            max_age=get_settings().session_hours * 3600)
-    lang: str = rx.LocalStorage("en", name="leadhub_lang")
+    lang: str = rx.LocalStorage("en", name=LANG_STORAGE)
     user_name: str = ""
     user_email: str = ""
     team_name: str = ""
@@ -53,6 +60,36 @@ class SessionState(rx.State):
         self.team_currency, self.role = info.team_currency, info.role
         self.teams = [{"id": str(tid), "name": name} for tid, name in teams]
 
+    def _to_login(self):
+        """Where an event that needs a session goes without one: /login. But a state with no
+        token at all may just have lost the browser's cookie while the tab stayed open (Reflex's
+        state gone from Redis by a restart, or expired; the browser only sends its cookie when
+        it (re)connects): then the browser is asked for its copy first, and
+        `redirect_unless_still_signed_in` resumes the page or goes to /login."""
+        if self.token:
+            return rx.redirect("/login")
+        return rx.call_script(READ_BROWSER_SESSION, callback=SessionState.redirect_unless_still_signed_in)
+
+    @rx.event
+    def redirect_unless_still_signed_in(self, browser: list[str]):
+        """The browser's [cookie, language] for a state that had lost them: if the cookie still
+        opens a session, take it back and run the page's on_load again (header, page data, with
+        the filters the tab has set since); otherwise /login."""
+        if self.token:
+            return None   # already resumed by another event of this tab
+        token, lang = (list(browser) + ["", ""])[:2] if isinstance(browser, list) else ("", "")
+        if not isinstance(token, str) or not token:
+            return rx.redirect("/login")
+        try:
+            with session_scope() as session:
+                auth.resolve_session(session=session, token=token)
+        except NotAuthenticated:
+            return rx.redirect("/login")
+        self.token = token
+        if lang in ("en", "es"):
+            self.lang = lang
+        return OnLoadInternalState.on_load_internal
+
     @rx.event
     def require_login(self):
         """on_load of every private page: fill the header, or send the browser to /login."""
@@ -61,8 +98,10 @@ class SessionState(rx.State):
                 info = auth.resolve_session(session=session, token=self.token)
                 teams = [(t.id, t.name) for t, _ in auth.teams_of_user(session=session, user_id=info.user_id)]
         except NotAuthenticated:
-            self.token = ""
-            return rx.redirect("/login")
+            response = self._to_login()
+            if self.token:   # (assigning "" to an empty token would still write the browser's
+                self.token = ""   # cookie: the copy `_to_login` asks the browser for)
+            return response
         self._show(info, teams)
 
     @rx.event
@@ -106,7 +145,7 @@ def handles_errors(method: Callable) -> Callable:
         try:
             return method(self, *args, **kwargs)
         except NotAuthenticated:
-            return rx.redirect("/login")
+            return self._to_login() if hasattr(self, "_to_login") else rx.redirect("/login")
         except ValidationFailed as exc:
             if hasattr(self, "field_errors"):
                 self.field_errors = {k: self.tr(v) for k, v in exc.field_errors.items()}

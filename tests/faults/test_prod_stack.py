@@ -1,7 +1,9 @@
 """`make prod` end to end (scripts/prod.sh, unchanged): our own PostgreSQL and Redis, two app
 workers sharing Reflex state in Redis, two background workers, the built frontend. A rep works
-in a real browser; Redis is restarted (its state is gone); the rep carries on signed in and
-nothing written before or after is lost.
+in a real browser; Redis is restarted (its state is gone) twice; each time the rep's next
+action in the same open tab (typing a search, clicking the sidebar) resumes signed in, on the
+same page, with fresh data and the chosen language, without a reload; nothing written before
+or after is lost.
 
 The build goes to `.web-faults` (kept between runs, one test session at a time)."""
 
@@ -18,7 +20,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from leadhub.services import auth
+from leadhub.services import auth, leads
 from leadhub.services.context import TeamContext
 from leadhub.services.db import engine_for
 from tests.faults.conftest import REPO_ROOT, empty_database, free_port, process_env, wait_until
@@ -83,9 +85,10 @@ def test_make_prod_serves_two_app_workers_and_users_carry_on_after_a_redis_resta
     with Session(engine) as session:
         team, admin = auth.sign_up(session=session, team_name="Reinicio Ventas", email="admin@reinicio.es",
                                    password="admin-reinicio-1", timezone="Europe/Madrid", currency="EUR")
-        auth.invite_member(session=session, ctx=TeamContext(team.id, admin.id, "admin"), email=REP[0],
-                           role="rep", full_name=REP[2], password=REP[1])
+        rep, _ = auth.invite_member(session=session, ctx=TeamContext(team.id, admin.id, "admin"),
+                                    email=REP[0], role="rep", full_name=REP[2], password=REP[1])
         session.commit()
+        rep_id, team_id = rep.id, team.id
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -115,20 +118,50 @@ def test_make_prod_serves_two_app_workers_and_users_carry_on_after_a_redis_resta
         own_redis.restart()                                     # Reflex state, queue: all gone
         wait_until(lambda: _get_ok(prod, "/api/health"), 30, message="health after the restart")
 
-        # Reflex's state for this tab was in Redis and is gone. Loading the page again (what a
-        # user does when a click does nothing) finds the rep still signed in: the session lives
-        # in the database, the cookie in the browser. Then the rep carries on.
-        page.reload()
-        sync_api.expect(page.locator("#user-name")).to_have_text(REP[2], timeout=30_000)
+        # Reflex's state for this tab was in Redis and is gone; the tab stays open (no reload).
+        # Meanwhile a colleague adds a lead. The rep's next action in the SAME tab re-creates
+        # the tab's state from the browser's cookie: still signed in, on the same page, with
+        # fresh data -- within a few seconds, without the rep reloading anything.
+        with Session(engine) as session:
+            leads.create_lead(session=session, ctx=TeamContext(team_id, rep_id, "rep"),
+                              data={"first_name": "Íñigo", "last_name": "Colega",
+                                    "email": "colega@empresa.es"})
+            session.commit()
+        started = time.monotonic()
+        page.fill("#lead-search", "colega")      # the rep's filter applies to the fresh data
+        sync_api.expect(page.locator(".lead-row", has_text="Íñigo Colega")).to_have_count(1, timeout=10_000)
+        sync_api.expect(page.locator(".lead-row")).to_have_count(1)
+        print(f"same tab answered {time.monotonic() - started:.2f} s after the first action")
+        assert page.url == f"{url}/leads"
+        sync_api.expect(page.locator("#user-name")).to_have_text(REP[2])
+        page.screenshot(path=str(REPO_ROOT / "test-artifacts" / "faults-redis-restart-same-tab.png"))
+        page.fill("#lead-search", "")
         _create_lead(page, "Despues")
         page.fill("#lead-search", "empresa.es")
-        sync_api.expect(page.locator(".lead-row")).to_have_count(2, timeout=30_000)
+        sync_api.expect(page.locator(".lead-row")).to_have_count(3, timeout=30_000)
         page.screenshot(path=str(REPO_ROOT / "test-artifacts" / "faults-after-redis-restart.png"))
+
+        # Again, and this time the rep's next action is a click in the sidebar: the new page
+        # opens signed in with fresh data, and the language the rep chose is kept.
+        page.get_by_role("radio", name="ES").click()
+        sync_api.expect(page.locator('a[href="/board"]').first).to_have_text("Tablero")
+        own_redis.restart()
+        wait_until(lambda: _get_ok(prod, "/api/health"), 30, message="health after the second restart")
+        with Session(engine) as session:
+            leads.create_lead(session=session, ctx=TeamContext(team_id, rep_id, "rep"),
+                              data={"first_name": "Ana", "last_name": "Tercera"})
+            session.commit()
+        page.locator('a[href="/board"]').first.click()
+        sync_api.expect(page.locator(".board-card", has_text="Tercera")).to_have_count(1, timeout=10_000)
+        assert page.url == f"{url}/board"
+        sync_api.expect(page.locator("#user-name")).to_have_text(REP[2])
+        sync_api.expect(page.locator('a[href="/board"]').first).to_have_text("Tablero")
+        page.screenshot(path=str(REPO_ROOT / "test-artifacts" / "faults-redis-restart-navigation.png"))
         browser.close()
 
     with engine.connect() as conn:
         names = conn.execute(text("SELECT last_name FROM lead ORDER BY id")).scalars().all()
-    assert names == ["Antes", "Despues"]
+    assert names == ["Antes", "Colega", "Despues", "Tercera"]
     assert prod.stop() == 0, prod.output()[-3000:]
     assert "stopping: workers finish the tasks in progress" in prod.output()
     assert _app_processes(port) == []
