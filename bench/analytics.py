@@ -39,6 +39,9 @@ Whole dashboard afterwards, only at load 6–10 (figures roughly doubled), media
 30 days 1820 / 1505 vs raw 1772 / 1510; 12 months wk 5841 / 4331 vs 5268 / 5126; mo 4907 /
 4133 vs 4704 / 3707. Still above 1 s for 12 months: the funnel's contact and deal joins
 (~290 + ~260 ms), first touch, the health snapshot, ROI and campaign joins.
+SQLite after the change (fresh load, load 6.5–7.5, median / best of 3): 30 days 1605 / 1405
+vs raw 1875 / 1634 ms; 12 months wk 8731 / 4763 vs 8625 / 5996; mo 10110 / 7855 vs 15742 /
+13499 — no regression against the figures above.
 """
 
 from __future__ import annotations
