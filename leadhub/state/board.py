@@ -214,7 +214,7 @@ class BoardState(SessionState):
                     for s in segments.list_segments(session=session, ctx=ctx, entity="lead")]
                 version = team_signal.current(session=session, team_id=ctx.team_id)
         except NotAuthenticated:
-            return rx.redirect("/login")
+            return self._to_login()
         shared = await self.get_state(TeamLive)
         shared = await shared._link_to(f"team-{ctx.team_id}")
         if shared.version < version:
@@ -240,7 +240,7 @@ class BoardState(SessionState):
                     board.with_segment(session=session, ctx=self._ctx(),
                                        flt=BoardFilter(segment_id=segment_id))
             except NotAuthenticated:
-                return rx.redirect("/login")
+                return self._to_login()
             except LeadHubError as exc:
                 self.segment_filter = ANY
                 return rx.toast.error(self.tr(exc.message))
@@ -319,7 +319,7 @@ class BoardState(SessionState):
                 name = leads.get_lead(session=session, ctx=ctx, lead_id=lead_id)
                 name = f"{name.first_name} {name.last_name}".strip()
         except NotAuthenticated:
-            return rx.redirect("/login")
+            return self._to_login()
         except board.MovedByTeammate as exc:
             await self._catch_up()
             return rx.toast.warning(self.tr(exc.TEXT).format(status=self.tr(exc.status_now)))

@@ -68,7 +68,7 @@ class DuplicatesState(SessionState):
             try:
                 ctx = self._ctx()
             except NotAuthenticated:
-                yield rx.redirect("/login")
+                yield self._to_login()
                 return
             self.loading = True
             page, tz, lang = self.page, self.team_timezone, self.lang

@@ -80,7 +80,7 @@ class ImportState(SessionState):
         try:
             ctx = self._ctx()
         except NotAuthenticated:
-            return rx.redirect("/login")
+            return self._to_login()
         if not files:
             return
         file = files[0]

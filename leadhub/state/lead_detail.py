@@ -438,7 +438,7 @@ class LeadDetailState(LeadFormMixin, SessionState):
         try:
             ctx = self._ctx()
         except NotAuthenticated:
-            return rx.redirect("/login")
+            return self._to_login()
         limit = documents.max_document_bytes()
         stored, errors = 0, []
         for file in files:
@@ -452,7 +452,7 @@ class LeadDetailState(LeadFormMixin, SessionState):
             except ValidationFailed as exc:
                 errors.append(f"{name}: {self.tr(next(iter(exc.field_errors.values()), exc.message))}")
             except NotAuthenticated:
-                return rx.redirect("/login")
+                return self._to_login()
             except NotFound as exc:
                 # the lead was deleted (or is not this team's): no later file can go anywhere
                 errors.append(self.tr(exc.message) + " " + self.tr("The document was not uploaded."))

@@ -90,7 +90,7 @@ class SendEmailState(SessionState):
         try:
             ctx = self._ctx()
         except NotAuthenticated:
-            return rx.redirect("/login")
+            return self._to_login()
         with session_scope() as session:
             emails.send_composed(session=session, ctx=ctx, lead_id=self.lead_id, template_id=self._template(),
                                  subject=self.subject, body=self.body)
