@@ -1,7 +1,7 @@
 """Form intake throughput: the public submission endpoint of the real app, served as in
 production, beside a bare one-INSERT endpoint served by the same server code, in the same run.
 
-    .venv/bin/python bench/form_intake.py [--clients 20] [--seconds 20]
+    .venv/bin/python bench/form_intake.py [--clients 20] [--seconds 20] [--postgres URL]
 
 Intake: `reflex run --env prod --backend-only` (the production backend: Reflex's granian
 launcher with the whole app — Reflex's layers, our public-form layer, the FastAPI routes),
@@ -19,9 +19,37 @@ new e-mail, for `--seconds`. The rate limiter runs on every request, with its li
 every broken connection counts as an error. Afterwards the database is read: every accepted
 submission's e-mail must be stored (as a lead, with its submission row), and nothing else.
 
+With `--postgres URL` (e.g. postgresql://postgres@127.0.0.1:5432/bench_intake_pg; the database
+is dropped and created afresh) the same run also serves the intake as `scripts/prod.sh` does:
+TWO app workers (GRANIAN_WORKERS=2) on that PostgreSQL database, with Redis as Reflex's state
+manager and the app's Redis (REFLEX_REDIS_URL = LEADHUB_REDIS_URL = --redis, by default
+redis://127.0.0.1:6379/13: only that db is flushed, before and after). Its row is printed
+beside the SQLite single-process rows, after the bare baseline served the same way (two
+workers, its INSERT on that PostgreSQL database), with the same storage check on PostgreSQL.
+The server CPU counts the app's processes only, not PostgreSQL's or Redis's.
+
 The machine is shared, so besides accepted/s the server's CPU time per accepted request
 (user + system of all its processes, from /proc) is printed for both: it depends far less
 on what else runs.
+
+Measured 2026-11-24, `--seconds 10 --postgres postgresql://postgres@127.0.0.1:5432/bench_intake_pg`,
+shared 2-core machine with the test suite running (load average in the first line):
+
+    20 clients × 10 s on 127.0.0.1, one server worker, SQLite (+ two workers on PostgreSQL + Redis); load average 1.44 2.40 4.13 on 2 cores
+                                                    accepted/s  p50 ms  p99 ms server CPU ms/req  errors; stored
+    baseline: bare endpoint, one INSERT                   1805     9.7    34.6              0.44  0 of 18,059; 18,059 rows, 0 accepted missing
+    form intake (reflex run --env prod)                    743    24.0    78.9              1.17  0 of 7,436; 7,436 leads, 0 accepted missing
+    baseline: bare endpoint, PostgreSQL, 2 workers         846    19.2   106.5              0.87  0 of 8,493; 8,493 rows, 0 accepted missing
+    form intake, PostgreSQL + Redis, 2 workers             136   135.1   379.2              5.75  0 of 1,369; 1,369 leads, 0 accepted missing
+      (validate, dedupe, insert, score, events, rate limit; SQLite, one worker)
+    load average now 3.50
+    intake/baseline: 0.41 accepted/s, 2.64× the CPU per request; target ≥ 400/s with zero errors and every accepted submission stored: met
+    PostgreSQL 2 workers: intake/baseline 0.16 accepted/s, 6.63× the CPU per request
+    PostgreSQL 2 workers / SQLite 1 worker: 0.18 accepted/s, 4.90× the CPU per request; same target: NOT met
+
+An earlier run (load 1.36) gave 204 accepted/s, 5.74 ms CPU/req for the PostgreSQL intake: the
+gap is not the database (the bare INSERT on PostgreSQL costs 0.87 ms) but ~5 ms of app CPU per
+request more than on SQLite - still to be profiled (issue #10).
 """
 
 from __future__ import annotations
@@ -81,7 +109,30 @@ def serve_bare(port: int) -> None:
 
 # --- set-up ---------------------------------------------------------------------------------
 
-def prepare(folder: Path) -> tuple[str, str]:
+def fresh_postgres(url: str) -> None:
+    """Drop and create the PostgreSQL database of `url` (the bench's own database)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        admin.dispose()
+
+
+def flush_redis(redis_url: str) -> None:
+    """Empty the bench's own Redis db (only that one)."""
+    import redis
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    client.close()
+
+
+def prepare(folder: Path, postgres: str | None = None) -> tuple[str, str]:
     """Migrated database with a team and a form; (database url, form key)."""
     from sqlalchemy import text
     from sqlmodel import Session
@@ -90,6 +141,9 @@ def prepare(folder: Path) -> tuple[str, str]:
     from leadhub.services.context import TeamContext
     from leadhub.services.db import engine_for
     url = f"sqlite:///{folder / 'leadhub.db'}"
+    if postgres:
+        url = postgres
+        fresh_postgres(url)
     migrations.upgrade(url)
     engine = engine_for(url)
     with Session(engine) as session:
@@ -102,7 +156,8 @@ def prepare(folder: Path) -> tuple[str, str]:
                                            {"name": "phone"}, {"name": "description"}],
             "lead_source": "Web Form"})
         key = form.key
-        session.execute(text("CREATE TABLE bench_bare (id INTEGER PRIMARY KEY, last_name TEXT, email TEXT, "
+        primary_key = "SERIAL PRIMARY KEY" if postgres else "INTEGER PRIMARY KEY"
+        session.execute(text(f"CREATE TABLE bench_bare (id {primary_key}, last_name TEXT, email TEXT, "
                              "created_at REAL)"))
         session.commit()
     engine.dispose()
@@ -115,7 +170,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(target: str, folder: Path, url: str, port: int) -> subprocess.Popen:
+def serve(target: str, folder: Path, url: str, port: int, workers: int = 1,
+          redis_url: str | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEADHUB_", "REFLEX_", "GRANIAN_"))}
     env.update({"LEADHUB_DATABASE_URL": url, "LEADHUB_DATA_DIR": str(folder),
                 "LEADHUB_SECRET_KEY": "bench-secret", "LEADHUB_APP_URL": f"http://127.0.0.1:{port}",
@@ -123,6 +179,9 @@ def serve(target: str, folder: Path, url: str, port: int) -> subprocess.Popen:
                 # the app's build and state folders of this run, never the checkout's .web
                 "REFLEX_WEB_WORKDIR": str(folder / ".web"), "REFLEX_STATES_WORKDIR": str(folder / "states"),
                 "REFLEX_UPLOADED_FILES_DIR": str(folder / "uploads"), "REFLEX_TELEMETRY_ENABLED": "false"})
+    if redis_url:   # as scripts/prod.sh: Redis shared by the app workers, GRANIAN_WORKERS of them
+        env.update({"LEADHUB_REDIS_URL": redis_url, "REFLEX_REDIS_URL": redis_url,
+                    "GRANIAN_WORKERS": str(workers)})
     if target == "app":
         command = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only",
                    "--backend-port", str(port), "--backend-host", "127.0.0.1", "--loglevel", "warning"]
@@ -278,11 +337,15 @@ def verify(url: str, side: str, accepted: list[str]) -> dict:
             "complete": missing == 0 and len(emails) == len(accepted) == submissions == linked}
 
 
-def run_side(side: str, clients: int, seconds: float) -> dict:
+def run_side(side: str, clients: int, seconds: float, postgres: str | None = None,
+             redis_url: str | None = None) -> dict:
     folder = Path(tempfile.mkdtemp(prefix=f"leadhub-intake-{side}-"))
-    url, key = prepare(folder)
+    url, key = prepare(folder, postgres)
     port = free_port()
-    server = serve("app" if side == "intake" else "bare", folder, url, port)
+    if redis_url:
+        flush_redis(redis_url)
+    server = serve("app" if side == "intake" else "bare", folder, url, port,
+                   workers=2 if postgres else 1, redis_url=redis_url)
     try:
         token, path = "", "/bare"
         if side == "intake":
@@ -294,6 +357,8 @@ def run_side(side: str, clients: int, seconds: float) -> dict:
         result["cpu_ms"] = 1000 * (server_cpu_seconds(server.pid) - cpu_before) / max(1, result["ok"])
     finally:
         stop(server)
+        if redis_url:
+            flush_redis(redis_url)
     result["stored"] = verify(url, side, result.pop("accepted"))
     shutil.rmtree(folder, ignore_errors=True)
     return result
@@ -303,26 +368,45 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--postgres", metavar="URL",
+                        help="also serve the intake with two app workers on this PostgreSQL database "
+                             "(dropped and created afresh) with Redis, as scripts/prod.sh does")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13",
+                        help="Redis db of the PostgreSQL run (flushed before and after; default %(default)s)")
     args = parser.parse_args()
     load_avg = os.getloadavg()
-    print(f"{args.clients} clients × {args.seconds:.0f} s on 127.0.0.1, one server worker, SQLite; "
+    print(f"{args.clients} clients × {args.seconds:.0f} s on 127.0.0.1, one server worker, SQLite"
+          f"{' (+ two workers on PostgreSQL + Redis)' if args.postgres else ''}; "
           f"load average {load_avg[0]:.2f} {load_avg[1]:.2f} {load_avg[2]:.2f} on {os.cpu_count()} cores")
     base = run_side("baseline", args.clients, args.seconds)
     real = run_side("intake", args.clients, args.seconds)
-    print(f"{'':44} {'accepted/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'server CPU ms/req':>17}  "
+    rows = [("baseline: bare endpoint, one INSERT", base, "rows"),
+            ("form intake (reflex run --env prod)", real, "leads")]
+    if args.postgres:
+        pg_base = run_side("baseline", args.clients, args.seconds, args.postgres, args.redis)
+        pg = run_side("intake", args.clients, args.seconds, args.postgres, args.redis)
+        rows += [("baseline: bare endpoint, PostgreSQL, 2 workers", pg_base, "rows"),
+                 ("form intake, PostgreSQL + Redis, 2 workers", pg, "leads")]
+    print(f"{'':47} {'accepted/s':>10} {'p50 ms':>7} {'p99 ms':>7} {'server CPU ms/req':>17}  "
           f"errors; stored")
-    for label, r, what in (("baseline: bare endpoint, one INSERT", base, "rows"),
-                           ("form intake (reflex run --env prod)", real, "leads")):
+    for label, r, what in rows:
         st = r["stored"]
-        print(f"{label:44} {r['rate']:10.0f} {r['p50']:7.1f} {r['p99']:7.1f} {r['cpu_ms']:17.2f}  "
+        print(f"{label:47} {r['rate']:10.0f} {r['p50']:7.1f} {r['p99']:7.1f} {r['cpu_ms']:17.2f}  "
               f"{r['errors']} of {r['ok'] + r['errors']:,}; {st['rows']:,} {what}, "
               f"{st['missing']} accepted missing{'' if st['complete'] else ' — INCOMPLETE'}")
-    print(f"{'  (validate, dedupe, insert, score, events, rate limit)':44}")
+    print(f"{'  (validate, dedupe, insert, score, events, rate limit; SQLite, one worker)':44}")
     print(f"load average now {os.getloadavg()[0]:.2f}")
     met = real["rate"] >= 400 and not real["errors"] and real["stored"]["complete"]
     print(f"intake/baseline: {real['rate'] / base['rate']:.2f} accepted/s, "
           f"{real['cpu_ms'] / base['cpu_ms']:.2f}× the CPU per request; target ≥ 400/s with zero errors "
           f"and every accepted submission stored: {'met' if met else 'NOT met'}")
+    if args.postgres:
+        met = pg["rate"] >= 400 and not pg["errors"] and pg["stored"]["complete"]
+        print(f"PostgreSQL 2 workers: intake/baseline {pg['rate'] / pg_base['rate']:.2f} accepted/s, "
+              f"{pg['cpu_ms'] / pg_base['cpu_ms']:.2f}× the CPU per request")
+        print(f"PostgreSQL 2 workers / SQLite 1 worker: {pg['rate'] / real['rate']:.2f} accepted/s, "
+              f"{pg['cpu_ms'] / real['cpu_ms']:.2f}× the CPU per request; same target: "
+              f"{'met' if met else 'NOT met'}")
 
 
 if __name__ == "__main__":
