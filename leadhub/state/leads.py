@@ -153,20 +153,26 @@ class LeadsState(LeadFormMixin, SessionState):
 
     @rx.event
     def set_search(self, value: str):
+        if value == self.search:  # the debounced box may send its value again: keep the selection
+            return None
         self.search = value
         return self._changed()
 
     @rx.event
     def set_filter(self, name: str, value: str):
-        if name in FILTER_VARS:
-            setattr(self, name, value)
+        if name not in FILTER_VARS or getattr(self, name) == value:
+            return None
+        setattr(self, name, value)
         return self._changed()
 
     @rx.event
     def set_custom_filter(self, key: str, value: str):
         filters = dict(self.custom_filters)
         filters[key] = value
-        self.custom_filters = {k: v for k, v in filters.items() if v and v not in (ANY, NONE)}
+        filters = {k: v for k, v in filters.items() if v and v not in (ANY, NONE)}
+        if filters == self.custom_filters:  # a select sending its value again: keep the selection
+            return None
+        self.custom_filters = filters
         return self._changed()
 
     @rx.event

@@ -222,6 +222,9 @@ def test_admin_adds_a_custom_field_reps_fill_it_filter_by_it_and_act_in_bulk(pag
     page.keyboard.press("Escape")
     expect(page.locator(f".lead-row[data-lead-id='{ids[0]}']")).to_contain_text("Levante")
     page.fill("#lead-search", "bulk sa")
+    # the search is debounced: wait until the server has it (the export link carries it), or a
+    # late search would start a new list and drop the rows ticked below
+    expect(page.locator("#export-all")).to_have_attribute("href", re.compile("search=bulk"))
     expect(page.locator("#leads-count")).to_contain_text("3 leads")
 
     # bulk: tick two rows, rate them Hot
