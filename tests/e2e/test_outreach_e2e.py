@@ -155,7 +155,9 @@ def test_rep_logs_each_type_of_outreach_and_sees_it_on_the_timeline(page, crew, 
 
     # the response is changed inline
     email = page.locator(".outreach-entry[data-type=email]")
-    expect(page.locator("[data-sonner-toast]")).to_have_count(0, timeout=45_000)   # toasts cover the right
+    # toasts cover the right; they wait while the pointer rests on them, so move it away
+    page.mouse.move(5, 5)
+    expect(page.locator("[data-sonner-toast]")).to_have_count(0, timeout=45_000)
     email.get_by_role("combobox").click()
     page.get_by_role("option", name="Positive", exact=True).click()
     expect(email.get_by_role("combobox")).to_contain_text("Positive")
