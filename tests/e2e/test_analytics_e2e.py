@@ -12,15 +12,9 @@ from decimal import Decimal
 
 import pytest
 
+from tests.e2e.browser import sign_in
+
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, account):
-    page.goto("/login")
-    page.fill("#email", account.email)
-    page.fill("#password", account.password)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r".*/leads$"))
 
 
 @pytest.fixture(scope="module")

@@ -9,17 +9,11 @@ import time
 
 import pytest
 
+from tests.e2e.browser import sign_in
+
 pytestmark = pytest.mark.e2e
 
 LIVE_WITHIN_MS = 2000
-
-
-def sign_in(page, account):
-    page.goto("/login")
-    page.fill("#email", account.email)
-    page.fill("#password", account.password)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r".*/leads$"))
 
 
 def add_leads(live_app, *names: str, status: str = "New") -> list[int]:

@@ -16,17 +16,11 @@ from functools import partial
 import pytest
 from sqlmodel import Session, select
 
+from tests.e2e.browser import sign_in
+
 pytestmark = pytest.mark.e2e
 
 SCRIPT_NAME = "<script>window.__pwned = 1</script>Núñez"
-
-
-def sign_in(page, account):
-    page.goto("/login")
-    page.fill("#email", account.email)
-    page.fill("#password", account.password)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r".*/leads$"))
 
 
 @pytest.fixture

@@ -10,15 +10,9 @@ import re
 import pytest
 from sqlmodel import select
 
+from tests.e2e.browser import sign_in
+
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, account):
-    page.goto("/login")
-    page.fill("#email", account.email)
-    page.fill("#password", account.password)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r".*/leads$"))
 
 
 def _session(live_app):

@@ -5,15 +5,9 @@ import re
 
 import pytest
 
+from tests.e2e.browser import sign_in
+
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, account):
-    page.goto("/login")
-    page.fill("#email", account.email)
-    page.fill("#password", account.password)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r".*/leads$"))
 
 
 def test_private_pages_send_a_visitor_to_login(page):

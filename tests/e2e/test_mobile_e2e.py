@@ -11,18 +11,12 @@ import pytest
 
 from tests.e2e.conftest import SCREENSHOTS_DIR
 
+from tests.e2e.browser import sign_in
+
 pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 390, "height": 844}
 OVERFLOW_JS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
-
-
-def sign_in(page, account):
-    page.goto("/login")
-    page.fill("#email", account.email)
-    page.fill("#password", account.password)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r".*/leads$"))
 
 
 def add_lead(live_app, last_name: str) -> int:

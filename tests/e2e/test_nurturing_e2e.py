@@ -3,20 +3,13 @@ SMTP server on 127.0.0.1 receives it), then builds a workflow and reads its run 
 
 import email
 import email.policy
-import re
 import socket
 
 import pytest
 
+from tests.e2e.browser import sign_in
+
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, account):
-    page.goto("/login")
-    page.fill("#email", account.email)
-    page.fill("#password", account.password)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r".*/leads$"))
 
 
 class Inbox:

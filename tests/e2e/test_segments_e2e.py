@@ -4,15 +4,9 @@ import re
 
 import pytest
 
+from tests.e2e.browser import sign_in
+
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page, account):
-    page.goto("/login")
-    page.fill("#email", account.email)
-    page.fill("#password", account.password)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r".*/leads$"))
 
 
 def _leads(live_app, *rows):
