@@ -62,7 +62,7 @@ from sqlalchemy import event, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from leadhub.services import all_models, migrations  # noqa: E402,F401
-from leadhub.services.analytics import metrics, rollups  # noqa: E402
+from leadhub.services.analytics import attribution, metrics, rollups  # noqa: E402
 from leadhub.services.analytics.filters import make_filter  # noqa: E402
 from leadhub.services.context import TeamContext  # noqa: E402
 from leadhub.services.db import engine_for  # noqa: E402
@@ -261,6 +261,9 @@ def load(engine, *, outreach: int, leads: int, deals: int, seed: int = 7) -> tup
             for table in ("lead", "outreach", "contact", "deal", "campaign", "activity"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                                   f"(SELECT max(id) FROM \"{table}\"))"))
+    with Session(engine) as session:     # what the triggers write, for rows loaded without them
+        attribution.backfill(session, team_id)
+        session.commit()
     with engine.connect() as conn:
         if pg:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine, select
 
@@ -15,6 +16,7 @@ from leadhub.config import Settings, get_settings, normalise_database_url
 from leadhub.services.errors import NotFound
 
 M = TypeVar("M")
+R = TypeVar("R")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -72,3 +74,38 @@ def get_in_team(session: Session, model: type[M], team: Any, record_id: Any, mes
     if row is None:
         raise NotFound(message)
     return row
+
+
+_readers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="leadhub-read")
+
+
+@contextmanager
+def alongside(session: Session, work: Callable[[Session], R]) -> Iterator[Future]:
+    """Run read-only `work(other_session)` on a second PostgreSQL connection while the block
+    runs in `session`; the future holds its result once the block has ended.
+
+    Only when the second connection sees what `session` sees: PostgreSQL, a session bound to
+    an engine, and a transaction that has written nothing yet (its own uncommitted rows would be
+    invisible over there); both read committed data, statement by statement, as one session
+    would. Otherwise `work(session)` runs after the block, in the caller's session. `work` must
+    not read ORM objects of `session` that are expired (another thread would load them)."""
+    bind = session.get_bind()
+    parallel = (isinstance(bind, Engine) and bind.dialect.name == "postgresql"
+                and session.execute(text("SELECT txid_current_if_assigned() IS NULL")).scalar())
+    if not parallel:
+        done: Future = Future()
+        yield done
+        done.set_result(work(session))
+        return
+
+    def run() -> R:
+        with Session(bind) as other:
+            try:
+                return work(other)
+            finally:
+                other.rollback()
+    future = _readers.submit(run)
+    try:
+        yield future
+    finally:
+        future.exception()      # wait: never leave the other connection running past the block

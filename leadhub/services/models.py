@@ -212,7 +212,10 @@ class Lead(SQLModel, table=True):
     __table_args__ = (
         Index("ix_lead_team_status_position", "team_id", "status", "position"),
         Index("ix_lead_team_status_budget", "team_id", "status", "budget"),  # board totals
-        Index("ix_lead_team_created", "team_id", "created_at"),
+        # analytics read the leads of a range (status, source, owner, origin, first touch) from
+        # this index alone on PostgreSQL, not from the wide rows
+        Index("ix_lead_team_created", "team_id", "created_at", postgresql_include=[
+            "status", "lead_source", "owner_id", "outreach_id", "first_touch_at"]),
         Index("ix_lead_team_updated", "team_id", "updated_at"),
         Index("ix_lead_team_owner", "team_id", "owner_id"),
         Index("ix_lead_team_last_name", "team_id", "last_name", "first_name"),
@@ -265,6 +268,8 @@ class Lead(SQLModel, table=True):
                              description="lower-case, accent-free name/company/email/phone")
     last_contacted_at: datetime | None = None
     converted_at: datetime | None = None
+    first_touch_at: datetime | None = Field(
+        default=None, description="its first outreach at or after its creation (kept by database triggers)")
     import_id: int | None = Field(default=None, description="the CSV import that created it (undo)")
     # what the conversion dialog made of it; these point "forward" at tables that point back
     # at lead, so PostgreSQL adds them after both exist (use_alter), like outreach's
@@ -300,6 +305,7 @@ class Contact(SQLModel, table=True):
         Index("ix_contact_team_last_name", "team_id", "last_name"),
         Index("ix_contact_team_owner", "team_id", "owner_id"),
         Index("ix_contact_team_email", "team_id", "email"),
+        Index("ix_contact_team_outreach_occurred", "team_id", "outreach_occurred_at"),  # channel funnel
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -314,6 +320,11 @@ class Contact(SQLModel, table=True):
     lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
     lead_source: str = Field(default="", max_length=60, sa_column_kwargs={"server_default": ""},
                              description="the converted lead's source")
+    # copies of the attributed outreach (kept by database triggers, see services/analytics/attribution.py)
+    outreach_occurred_at: datetime | None = None
+    outreach_type: int | None = None
+    outreach_channel: str | None = Field(default=None, max_length=80)
+    outreach_user_id: int | None = None
     last_contacted_at: datetime | None = None
     owner_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -326,6 +337,7 @@ class Deal(SQLModel, table=True):
         Index("ix_deal_team_close", "team_id", "close_date"),
         Index("ix_deal_team_created", "team_id", "created_at"),
         Index("ix_deal_team_owner", "team_id", "owner_id"),
+        Index("ix_deal_team_outreach_occurred", "team_id", "outreach_occurred_at"),  # channel funnel
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -342,6 +354,11 @@ class Deal(SQLModel, table=True):
     outreach_id: int | None = Field(default=None, foreign_key="outreach.id", index=True)
     lead_source: str = Field(default="", max_length=60, sa_column_kwargs={"server_default": ""},
                              description="the converted lead's source")
+    # copies of the attributed outreach (kept by database triggers, see services/analytics/attribution.py)
+    outreach_occurred_at: datetime | None = None
+    outreach_type: int | None = None
+    outreach_channel: str | None = Field(default=None, max_length=80)
+    outreach_user_id: int | None = None
     owner_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

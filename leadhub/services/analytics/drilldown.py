@@ -145,8 +145,8 @@ def _lead_conditions(session: Session, sc: Scope, spec: dict) -> list:
 
 
 def _deal_conditions(sc: Scope, spec: dict) -> list:
-    """Conditions for deals; `joins` are the tables a basis brings in, which decide the keys
-    a spec may add (type and channel need Outreach, lead_source needs Lead)."""
+    """Conditions for deals; `joins` says what a basis brings in, which decides the keys a
+    spec may add (type and channel need the deal's outreach, lead_source needs Lead)."""
     basis = spec.get("basis", "won")
     joins: list = []
     if basis == "won":
@@ -168,10 +168,8 @@ def _deal_conditions(sc: Scope, spec: dict) -> list:
     for key, value in spec.items():
         if key in ("object", "basis", "campaign_id"):
             continue
-        if key == "type" and Outreach in joins:
-            conditions.append(Outreach.type == _int(spec, key))
-        elif key == "channel" and Outreach in joins:
-            conditions.append(func.coalesce(Outreach.channel, "") == str(value))
+        if key in ("type", "channel") and Outreach in joins:
+            conditions.append(_origin_is(Deal, spec, key))
         elif key == "lead_source" and Lead in joins:
             conditions.append(Lead.lead_source == str(value))
         elif key == "user_id":
@@ -181,6 +179,12 @@ def _deal_conditions(sc: Scope, spec: dict) -> list:
         else:
             raise _bad(key)
     return conditions
+
+
+def _origin_is(record, spec: dict, key: str):
+    """The contact's or deal's outreach has this type or channel (as metrics.origin_keys groups)."""
+    kind, channel = metrics.origin_keys(record)
+    return kind == _int(spec, key) if key == "type" else channel == str(spec[key])
 
 
 def _contact_conditions(sc: Scope, spec: dict, now: datetime) -> list:
@@ -194,10 +198,8 @@ def _contact_conditions(sc: Scope, spec: dict, now: datetime) -> list:
     for key, value in spec.items():
         if key in ("object", "basis"):
             continue
-        if key == "type" and basis == "funnel":
-            conditions.append(Outreach.type == _int(spec, key))
-        elif key == "channel" and basis == "funnel":
-            conditions.append(func.coalesce(Outreach.channel, "") == str(value))
+        if key in ("type", "channel") and basis == "funnel":
+            conditions.append(_origin_is(Contact, spec, key))
         elif key == "bucket" and basis == "age" and value in metrics.AGE_BUCKETS:
             conditions.append(metrics.age_bucket(now) == value)
         elif key == "bucket" and basis == "touches" and value in metrics.TOUCH_BUCKETS:

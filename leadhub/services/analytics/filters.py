@@ -189,6 +189,7 @@ class Scope:
     end: datetime                   # aware UTC, exclusive
     dialect: str
     currency: str
+    team_currency: str = ""         # read without touching the ORM team (other threads read the scope)
     extra: dict = field(default_factory=dict)
     segment: tuple = ()             # WHERE conditions on Lead for the chosen segment
 
@@ -236,7 +237,7 @@ def _build(ctx: TeamContext, team: Team, flt: AnalyticsFilter, dialect: str, seg
     tz = teamtime.zone(team)
     start, end = teamtime.day_range_utc(flt.date_from, flt.date_to, tz)
     return Scope(ctx=ctx, team=team, flt=flt, tz=tz, start=start, end=end, dialect=dialect,
-                 currency=flt.currency or team.currency, segment=segment)
+                 currency=flt.currency or team.currency, team_currency=team.currency, segment=segment)
 
 
 # --- Conditions per record --------------------------------------------------------------------
@@ -246,6 +247,10 @@ def _outreach_match(sc: Scope, outreach_id_column) -> list:
     flt = sc.flt
     if not flt.types and not flt.channels:
         return []
+    record = outreach_id_column.class_
+    if record in (Contact, Deal):       # their copies of the outreach's fields
+        return [*([record.outreach_type.in_(flt.types)] if flt.types else []),
+                *([record.outreach_channel.in_(flt.channels)] if flt.channels else [])]
     source = aliased(Outreach, name="source_outreach")
     conditions = [source.id == outreach_id_column, source.team_id == sc.team_id]
     if flt.types:
@@ -293,6 +298,21 @@ def outreach_where(sc: Scope, *, dated: bool = True) -> list:
     if flt.channels:
         conditions.append(Outreach.channel.in_(flt.channels))
     return conditions + _lead_match(sc, Outreach.lead_id)
+
+
+def attributed_where(sc: Scope, record) -> list:
+    """Contacts or deals made from outreach of the scope (outreach_where's conditions on the
+    record's copies of its outreach's fields, services/analytics/attribution.py)."""
+    flt = sc.flt
+    conditions = [record.team_id == sc.team_id, record.outreach_id.is_not(None),
+                  record.outreach_occurred_at >= sc.start, record.outreach_occurred_at < sc.end]
+    if flt.user_ids:
+        conditions.append(record.outreach_user_id.in_(flt.user_ids))
+    if sc.filters_through_leads:        # the outreach's lead, as outreach_where reads it
+        outreach_lead = (select(Outreach.lead_id).where(Outreach.id == record.outreach_id)
+                         .correlate(record).scalar_subquery())
+        conditions += _lead_match(sc, outreach_lead)
+    return conditions + _outreach_match(sc, record.outreach_id)
 
 
 def lead_where(sc: Scope, *, dated: bool = True, date_column=None) -> list:

@@ -38,7 +38,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Date, Float, and_, case, cast, exists, func, or_, text, true, union_all
+from sqlalchemy import Date, Float, and_, case, cast, distinct, exists, func, or_, text, union_all
 from sqlmodel import Session, select
 
 from leadhub.services import followup
@@ -48,6 +48,7 @@ from leadhub.services.analytics import rollups
 from leadhub.services.analytics.filters import (
     AnalyticsFilter,
     Scope,
+    attributed_where,
     contact_where,
     deal_where,
     lead_where,
@@ -59,6 +60,7 @@ from leadhub.services.analytics.filters import (
 from leadhub.services.analytics.stats import grouped_median, ratio
 from leadhub.services.analytics.timebuckets import as_date, buckets, local_bucket, seconds_between
 from leadhub.services.context import TeamContext
+from leadhub.services.db import alongside
 from leadhub.services.models import (
     Activity,
     ActivityStatus,
@@ -241,56 +243,62 @@ def response_rates(breakdown: pd.DataFrame, members: dict[int, str]) -> Response
 # --- Channel effectiveness funnel -------------------------------------------------------------
 
 def funnel_contacts_where(sc: Scope) -> list:
-    """Contacts made from outreach of the scope (join Outreach on Contact.outreach_id)."""
-    return [Contact.team_id == sc.team_id, Outreach.id == Contact.outreach_id, *outreach_where(sc)]
+    """Contacts made from outreach of the scope (by their copies of its fields)."""
+    return attributed_where(sc, Contact)
 
 
 def funnel_deals_where(sc: Scope) -> list:
-    """Deals attributed to outreach of the scope (join Outreach on Deal.outreach_id)."""
-    return [Deal.team_id == sc.team_id, Outreach.id == Deal.outreach_id, *outreach_where(sc)]
+    """Deals attributed to outreach of the scope (by their copies of its fields)."""
+    return attributed_where(sc, Deal)
+
+
+def origin_keys(record) -> tuple:
+    """(type, channel) of the outreach a contact or deal came from, as the charts group them."""
+    return record.outreach_type, func.coalesce(record.outreach_channel, "")
 
 
 def channel_funnel(session: Session, sc: Scope, breakdown: pd.DataFrame) -> pd.DataFrame:
     """type, channel, label, outreach, contacts, deals, won, revenue, rates and median times."""
-    channel = func.coalesce(Outreach.channel, "")
-    keys = (Outreach.type, channel)
+    contact_keys, deal_keys = origin_keys(Contact), origin_keys(Deal)
     outreach = (breakdown.groupby(["type", "channel"], as_index=False)["count"].sum()
                 .rename(columns={"count": "outreach"}) if len(breakdown)
                 else pd.DataFrame(columns=["type", "channel", "outreach"]))
-    to_contact_hours = seconds_between(Contact.created_at, Outreach.occurred_at, sc.dialect) / 3600.0
+    to_contact_hours = seconds_between(Contact.created_at, Contact.outreach_occurred_at, sc.dialect) / 3600.0
     to_deal_days = seconds_between(Deal.created_at, Contact.created_at, sc.dialect) / 86400.0
     won_closed = and_(Deal.stage == WON, Deal.close_date.is_not(None))
     if sc.dialect == "postgresql":
         # counts and medians in one pass per table (percentile_cont leaves NULLs out)
         def med(value):
             return func.percentile_cont(0.5).within_group(cast(value, Float))
-        contact_rows = session.exec(select(*keys, func.count(Contact.id), med(to_contact_hours))
-                                    .select_from(Contact).where(*funnel_contacts_where(sc)).group_by(*keys)).all()
+        contact_rows = session.exec(select(*contact_keys, func.count(Contact.id), med(to_contact_hours))
+                                    .where(*funnel_contacts_where(sc)).group_by(*contact_keys)).all()
         deal_rows = session.exec(select(
-            *keys, func.count(Deal.id), _count_if(Deal.stage == WON), _money_sum(sc, Deal.stage == WON),
+            *deal_keys, func.count(Deal.id), _count_if(Deal.stage == WON), _money_sum(sc, Deal.stage == WON),
             med(case((Contact.id.is_not(None), to_deal_days))),
             med(case((won_closed, _days_to_close(sc)))))
             .select_from(Deal).outerjoin(Contact, Contact.id == Deal.contact_id)
-            .where(*funnel_deals_where(sc)).group_by(*keys)).all()
+            .where(*funnel_deals_where(sc)).group_by(*deal_keys)).all()
         contacts = [row[:3] for row in contact_rows]
         deals = [row[:5] for row in deal_rows]
         to_contact = {(r[0], r[1]): float(r[3]) for r in contact_rows if r[3] is not None}
         to_deal = {(r[0], r[1]): float(r[5]) for r in deal_rows if r[5] is not None}
         to_won = {(r[0], r[1]): float(r[6]) for r in deal_rows if r[6] is not None}
     else:
-        contacts = session.exec(select(*keys, func.count(Contact.id)).select_from(Contact)
-                                .where(*funnel_contacts_where(sc)).group_by(*keys)).all()
-        deals = session.exec(select(*keys, func.count(Deal.id), _count_if(Deal.stage == WON),
-                                    _money_sum(sc, Deal.stage == WON)).select_from(Deal)
-                             .where(*funnel_deals_where(sc)).group_by(*keys)).all()
-        labelled = (Outreach.type.label("type"), channel.label("channel"))
-        to_contact = grouped_median(session, select(*labelled, to_contact_hours.label("value"))
-                                    .select_from(Contact).where(*funnel_contacts_where(sc)),
-                                    keys=("type", "channel"))
-        to_deal = grouped_median(session, select(*labelled, to_deal_days.label("value")).select_from(Deal)
+        contacts = session.exec(select(*contact_keys, func.count(Contact.id))
+                                .where(*funnel_contacts_where(sc)).group_by(*contact_keys)).all()
+        deals = session.exec(select(*deal_keys, func.count(Deal.id), _count_if(Deal.stage == WON),
+                                    _money_sum(sc, Deal.stage == WON))
+                             .where(*funnel_deals_where(sc)).group_by(*deal_keys)).all()
+
+        def labelled(record):
+            kind, channel = origin_keys(record)
+            return kind.label("type"), channel.label("channel")
+        to_contact = grouped_median(session, select(*labelled(Contact), to_contact_hours.label("value"))
+                                    .where(*funnel_contacts_where(sc)), keys=("type", "channel"))
+        to_deal = grouped_median(session, select(*labelled(Deal), to_deal_days.label("value")).select_from(Deal)
                                  .join(Contact, Contact.id == Deal.contact_id).where(*funnel_deals_where(sc)),
                                  keys=("type", "channel"))
-        to_won = grouped_median(session, select(*labelled, _days_to_close(sc).label("value")).select_from(Deal)
+        to_won = grouped_median(session, select(*labelled(Deal), _days_to_close(sc).label("value"))
                                 .where(*funnel_deals_where(sc), won_closed), keys=("type", "channel"))
     frame = outreach.merge(pd.DataFrame([(int(t), c, int(n)) for t, c, n in contacts],
                                         columns=["type", "channel", "contacts"]),
@@ -381,29 +389,21 @@ def rep_won_where(sc: Scope) -> list:
 
 
 def first_touch_source(sc: Scope):
-    """Inbound leads created in the range with hours to their first outreach (NULL: none yet)."""
-    first = (select(func.min(Outreach.occurred_at).label("first"))
-             .where(Outreach.team_id == sc.team_id, Outreach.lead_id == Lead.id,
-                    Outreach.occurred_at >= Lead.created_at))
-    where = [*lead_where(sc), Lead.outreach_id.is_(None), Lead.owner_id.is_not(None)]
-    if sc.dialect == "postgresql":
-        # a LATERAL join looks each lead's first outreach up once (a scalar subquery is run
-        # again for the median's NOT NULL test), from ix_outreach_team_lead_analytics alone
-        lookup = first.lateral("first_touch")
-        return (select(Lead.owner_id.label("user_id"),
-                       (seconds_between(lookup.c.first, Lead.created_at, sc.dialect) / 3600.0).label("value"))
-                .select_from(Lead).join(lookup, true()).where(*where))
+    """Inbound leads created in the range with hours to their first outreach (NULL: none yet;
+    Lead.first_touch_at is kept by database triggers, services/analytics/attribution.py)."""
     return select(Lead.owner_id.label("user_id"),
-                  (seconds_between(first.scalar_subquery(), Lead.created_at, sc.dialect) / 3600.0
-                   ).label("value")).where(*where)
+                  (seconds_between(Lead.first_touch_at, Lead.created_at, sc.dialect) / 3600.0).label("value")
+                  ).where(*lead_where(sc), Lead.outreach_id.is_(None), Lead.owner_id.is_not(None))
 
 
 def rep_performance(session: Session, sc: Scope, breakdown: pd.DataFrame,
                     members: dict[int, str]) -> pd.DataFrame:
     """user_id, name, outreach, leads_touched, conversions, won, revenue, first_touch_hours."""
-    pairs = select(Outreach.user_id.label("user_id"), Outreach.lead_id.label("lead_id")).distinct(
-    ).where(*outreach_where(sc), Outreach.lead_id.is_not(None)).subquery()   # hashed, not sorted
-    touched = dict(session.exec(select(pairs.c.user_id, func.count()).group_by(pairs.c.user_id)).all())
+    # count(DISTINCT) per rep reads ix_outreach_team_user_lead_analytics in (rep, lead) order; a
+    # DISTINCT subquery was hashed (600k pairs for a year of a big team) once work_mem allowed it
+    touched = dict(session.exec(select(Outreach.user_id, func.count(distinct(Outreach.lead_id)))
+                                .where(*outreach_where(sc), Outreach.lead_id.is_not(None))
+                                .group_by(Outreach.user_id)).all())
     conversions = dict(session.exec(select(Lead.owner_id, func.count()).where(*rep_conversions_where(sc))
                                     .group_by(Lead.owner_id)).all())
     won = {u: (int(n), _money(r)) for u, n, r in session.exec(
@@ -428,17 +428,15 @@ def rep_performance(session: Session, sc: Scope, breakdown: pd.DataFrame,
 # --- ROI per channel ----------------------------------------------------------------------------
 
 def roi_won_where(sc: Scope) -> list:
-    """Won deals closing in the range attributed to outreach (join Outreach on Deal.outreach_id)."""
-    return [*deal_where(sc, by="close"), Deal.stage == WON, Outreach.id == Deal.outreach_id,
-            Outreach.team_id == sc.team_id]
+    """Won deals closing in the range attributed to outreach."""
+    return [*deal_where(sc, by="close"), Deal.stage == WON, Deal.outreach_id.is_not(None)]
 
 
 def roi(session: Session, sc: Scope) -> pd.DataFrame:
     """type, channel, label, won, revenue, cost, net, roi (revenue ÷ cost) in sc.currency."""
-    channel = func.coalesce(Outreach.channel, "")
-    rows = session.exec(select(Outreach.type, channel, func.count(Deal.id), _money_sum(sc))
-                        .select_from(Deal).where(*roi_won_where(sc))
-                        .group_by(Outreach.type, channel)).all()
+    keys = origin_keys(Deal)
+    rows = session.exec(select(*keys, func.count(Deal.id), _money_sum(sc))
+                        .where(*roi_won_where(sc)).group_by(*keys)).all()
     revenue = pd.DataFrame([(int(t), c, int(n), _money(r)) for t, c, n, r in rows],
                            columns=["type", "channel", "won", "revenue"])
     spent = cost_service.costs_in_range(session=session, sc=sc)
@@ -496,7 +494,7 @@ def campaign_performance(session: Session, sc: Scope) -> pd.DataFrame:
                        .group_by(CampaignMember.campaign_id)).all()
     counted = {cid: (int(n), int(q), int(c)) for cid, n, q, c in members}
     revenue = {cid: (int(n), _money(r)) for cid, n, r in won}
-    same_currency = sc.currency == sc.team.currency
+    same_currency = sc.currency == sc.team_currency
     rows = []
     for campaign in campaigns:
         leads, qualified, converted = counted.get(campaign.id, (0, 0, 0))
@@ -745,29 +743,39 @@ def other_currency_revenue(session: Session, sc: Scope) -> dict[str, float]:
     return {currency: _money(amount) for currency, amount in rows if amount}
 
 
+def _tune(session: Session, sc: Scope) -> None:
+    """PostgreSQL settings for this transaction's dashboard statements: no JIT (on a big team
+    the cost estimates pass jit_above_cost and compiling took ~0.4 s a statement, more than
+    running it), and sorts for the medians and hashes of contacts and touches in memory (the
+    server's 4 MB default spilled them to disk)."""
+    if sc.dialect == "postgresql":
+        session.execute(text("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)"))
+
+
 def dashboard(*, session: Session, ctx: TeamContext, flt: AnalyticsFilter,
               now: datetime | None = None) -> Dashboard:
-    """Every chart and tile of the analytics page for one filter."""
+    """Every chart and tile of the analytics page for one filter.
+
+    On PostgreSQL the charts that read leads, deals, contacts and tasks run on a second
+    connection while this one refreshes the outreach rollup and reads the outreach charts
+    (db.alongside: only when this transaction has no writes of its own)."""
     sc = scope(session=session, ctx=ctx, flt=flt)
-    if sc.dialect == "postgresql":
-        # No JIT for this transaction: on a big team the planner's cost estimates pass
-        # jit_above_cost and compiling took ~0.4 s per statement, more than running it.
-        session.exec(text("SELECT set_config('jit', 'off', true)"))
-    sc.extra["rollup"] = rollups.ensure_fresh(session, sc)
+    _tune(session, sc)
     members = dict(team_members(session=session, ctx=ctx))
-    breakdown = outreach_breakdown(session, sc)
-    state = health(session, sc, now)
-    return Dashboard(
-        scope=sc, members=members,
-        kpis=kpis(session, sc, state.going_cold),
-        volume=outreach_volume(session, sc, members),
-        responses=response_rates(breakdown, members),
-        funnel=channel_funnel(session, sc, breakdown),
-        sources=lead_sources(session, sc),
-        reps=rep_performance(session, sc, breakdown, members),
-        roi=roi(session, sc),
-        campaigns=campaign_performance(session, sc),
-        health=state,
-        forms=form_stats.funnel(session=session, sc=sc),
-        other_currencies=other_currency_revenue(session, sc),
-    )
+
+    def records(other: Session) -> dict[str, Any]:
+        _tune(other, sc)
+        state = health(other, sc, now)
+        return {"health": state, "kpis": kpis(other, sc, state.going_cold), "sources": lead_sources(other, sc),
+                "roi": roi(other, sc), "campaigns": campaign_performance(other, sc),
+                "forms": form_stats.funnel(session=other, sc=sc),
+                "other_currencies": other_currency_revenue(other, sc)}
+
+    with alongside(session, records) as others:
+        sc.extra["rollup"] = rollups.ensure_fresh(session, sc)
+        breakdown = outreach_breakdown(session, sc)
+        charts = {"volume": outreach_volume(session, sc, members),
+                  "responses": response_rates(breakdown, members),
+                  "funnel": channel_funnel(session, sc, breakdown),
+                  "reps": rep_performance(session, sc, breakdown, members)}
+    return Dashboard(scope=sc, members=members, **charts, **others.result())

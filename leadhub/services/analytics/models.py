@@ -18,6 +18,10 @@ Index("ix_lead_team_converted_analytics", Lead.__table__.c.team_id, Lead.__table
 _o = Outreach.__table__.c
 Index("ix_outreach_team_user_lead_analytics", _o.team_id, _o.user_id, _o.lead_id, _o.occurred_at)
 Index("ix_outreach_team_lead_analytics", _o.team_id, _o.lead_id, _o.occurred_at)
+# Relationship health: the contacts touched in a range, from a small index of the outreach that
+# names a contact rather than every outreach row.
+Index("ix_outreach_team_occurred_contact", _o.team_id, _o.occurred_at, _o.contact_id,
+      postgresql_where=_o.contact_id.is_not(None), sqlite_where=_o.contact_id.is_not(None))
 
 
 class ChannelCost(SQLModel, table=True):

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, cast, delete, exists, func, insert, literal, or_, text, union_all
+from sqlalchemy import Date, cast, delete, exists, func, insert, literal, text, union_all
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
@@ -237,9 +237,15 @@ def breakdown_rows(session: Session, sc: Scope) -> list[tuple]:
         source = part(OutreachDay, _where(sc, OutreachDay, flt.date_from, flt.date_to)).subquery()
     else:
         first_month, last_month = months
-        edges = or_(OutreachDay.day < first_month, OutreachDay.day >= following(last_month, "month"))
-        source = union_all(
-            part(OutreachMonth, _where(sc, OutreachMonth, first_month, last_month, OutreachMonth.month)),
-            part(OutreachDay, [*_where(sc, OutreachDay, flt.date_from, flt.date_to), edges])).subquery()
+        parts = [part(OutreachMonth, _where(sc, OutreachMonth, first_month, last_month, OutreachMonth.month))]
+        # the partial months' days, each edge its own range of the primary key (an OR of the two
+        # was read as the whole year's days, filtered)
+        if flt.date_from < first_month:
+            parts.append(part(OutreachDay, _where(sc, OutreachDay, flt.date_from,
+                                                  first_month - timedelta(days=1))))
+        after = following(last_month, "month")
+        if after <= flt.date_to:
+            parts.append(part(OutreachDay, _where(sc, OutreachDay, after, flt.date_to)))
+        source = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     keys = (source.c.type, source.c.channel, source.c.user_id, source.c.status, source.c.outcome)
     return list(session.exec(select(*keys, func.sum(source.c.n)).group_by(*keys)).all())
