@@ -147,7 +147,7 @@ class QueueItem:
 
 def _epoch_seconds(column, dialect: str):
     if dialect == "postgresql":
-        return cast(func.extract("epoch", column), Float)
+        return cast(func.date_part("epoch", column), Float)   # float8, not numeric
     return (func.julianday(column) - 2440587.5) * 86400.0
 
 

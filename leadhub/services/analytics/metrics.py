@@ -38,7 +38,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Date, Float, and_, case, cast, distinct, exists, func, or_, text, union_all
+from sqlalchemy import Date, Float, and_, case, cast, distinct, exists, func, or_, text, true, union_all
 from sqlmodel import Session, select
 
 from leadhub.services import followup
@@ -345,12 +345,24 @@ class SourcePerformance:
     by_status: pd.DataFrame   # lead_source, status, count
 
 
-def lead_sources(session: Session, sc: Scope) -> SourcePerformance:
+def lead_counts(session: Session, sc: Scope) -> pd.DataFrame:
+    """current (the range, else the period before it), lead_source, status, count: the leads
+    created in both periods, in one scan for the KPI tiles and the lead-source charts."""
+    before = sc.previous()
+    current = case((Lead.created_at >= sc.start, 1), else_=0)
+    rows = session.exec(select(current, Lead.lead_source, Lead.status, func.count())
+                        .where(*lead_where(sc, dated=False), Lead.created_at >= before.start,
+                               Lead.created_at < sc.end)
+                        .group_by(current, Lead.lead_source, Lead.status)).all()
+    return pd.DataFrame([(bool(c), s or "", st, int(n)) for c, s, st, n in rows],
+                        columns=["current", "lead_source", "status", "count"])
+
+
+def lead_sources(session: Session, sc: Scope, counts: pd.DataFrame) -> SourcePerformance:
+    """`counts` from lead_counts."""
     source = Lead.lead_source
-    rows = session.exec(select(source, Lead.status, func.count()).where(*lead_where(sc))
-                        .group_by(source, Lead.status)).all()
-    by_status = pd.DataFrame([(s or "", st, int(n)) for s, st, n in rows],
-                             columns=["lead_source", "status", "count"])
+    by_status = counts.loc[counts["current"], ["lead_source", "status", "count"]].groupby(
+        ["lead_source", "status"], as_index=False)["count"].sum()
     won = session.exec(select(source, func.count(Deal.id), _money_sum(sc)).select_from(Deal)
                        .join(Lead, Lead.id == Deal.lead_id)
                        .where(Deal.team_id == sc.team_id, Deal.stage == WON, *lead_where(sc))
@@ -570,32 +582,23 @@ def followups_where(sc: Scope) -> list:
 
 def health(session: Session, sc: Scope, now: datetime | None = None) -> Health:
     now = now or utcnow()
-    touches = touch_counts(sc)
     cold_leads, cold_contact = _cold_conditions(session, sc, now)
+    age = age_bucket(now).label("age")
     if not (sc.flt.lead_sources or sc.flt.campaign_ids or sc.flt.types or sc.flt.channels):
         # the contacts of the health charts are the follow-up queue's contacts: one scan gives
-        # their age buckets, touch buckets and how many are going cold
-        age = age_bucket(now).label("age")
-        touched = touch_bucket(touches.c.touches).label("touched")
-        rows = session.exec(select(age, touched, _count_if(*cold_contact), func.count()).select_from(Contact)
-                            .outerjoin(touches, touches.c.contact_id == Contact.id).where(*contact_where(sc))
-                            .group_by(age, touched)).all()
-        ages: dict[str, int] = {}
-        frequency: dict[str, int] = {}
-        for a, t, _, n in rows:
-            ages[a] = ages.get(a, 0) + int(n)
-            frequency[t] = frequency.get(t, 0) + int(n)
+        # their age buckets and how many are going cold
+        rows = session.exec(select(age, _count_if(*cold_contact), func.count()).where(*contact_where(sc))
+                            .group_by(age)).all()
+        ages = {a: int(n) for a, _, n in rows}
         cold = int(session.exec(select(func.count()).select_from(Lead).where(*cold_leads)).one()) \
-            + sum(int(c) for _, _, c, _ in rows)
+            + sum(int(c) for _, c, _ in rows)
     else:
-        age = age_bucket(now).label("bucket")
-        ages = dict(session.exec(select(age, func.count()).where(*contact_where(sc)).group_by(age)).all())
-        inner = select(touch_bucket(touches.c.touches).label("bucket")).select_from(Contact).outerjoin(
-            touches, touches.c.contact_id == Contact.id).where(*contact_where(sc)).subquery()
-        frequency = dict(session.exec(select(inner.c.bucket, func.count()).group_by(inner.c.bucket)).all())
+        ages = {a: int(n) for a, n in session.exec(select(age, func.count()).where(*contact_where(sc))
+                                                   .group_by(age)).all()}
         cold = going_cold(session, sc, now)
     due = due_bucket(sc, now).label("bucket")
     dues = dict(session.exec(select(due, func.count()).where(*followups_where(sc)).group_by(due)).all())
+    frequency = touch_frequency(session, sc, contacts=sum(ages.values()))
     return Health(
         going_cold=cold,
         last_touch=pd.DataFrame({"bucket": AGE_BUCKETS, "count": [int(ages.get(b, 0)) for b in AGE_BUCKETS]}),
@@ -603,6 +606,21 @@ def health(session: Session, sc: Scope, now: datetime | None = None) -> Health:
                               "count": [int(frequency.get(b, 0)) for b in TOUCH_BUCKETS]}),
         followups=pd.DataFrame({"bucket": DUE_BUCKETS, "count": [int(dues.get(b, 0)) for b in DUE_BUCKETS]}),
     )
+
+
+def touch_frequency(session: Session, sc: Scope, *, contacts: int) -> dict[str, int]:
+    """Contacts per touch bucket: the touched ones counted from their touches, the rest ("0")
+    are the scope's `contacts` less those. Without contact filters the touches alone are read:
+    outreach and activities of the team only ever name the team's contacts."""
+    touches = touch_counts(sc)
+    bucket = touch_bucket(touches.c.touches).label("bucket")
+    statement = select(bucket, func.count()).select_from(touches)
+    conditions = contact_where(sc)
+    if len(conditions) > 1:             # more than the team: only the scope's contacts count
+        statement = statement.join(Contact, Contact.id == touches.c.contact_id).where(*conditions)
+    counts = {b: int(n) for b, n in session.exec(statement.group_by(bucket)).all()}
+    counts[TOUCH_BUCKETS[0]] = contacts - sum(counts.values())
+    return counts
 
 
 def _cold_conditions(session: Session, sc: Scope, now: datetime) -> tuple[list, list]:
@@ -618,8 +636,10 @@ def _cold_conditions(session: Session, sc: Scope, now: datetime) -> tuple[list, 
                      for r in (Rating.HOT.value, Rating.WARM.value, Rating.COLD.value)},
                     value=rating, else_=now - timedelta(days=policy.days_for("")))
 
-    def not_snoozed(column):
-        return ~exists().where(snooze.team_id == sc.team_id, column, snooze.until > now)
+    snoozing = session.exec(select(exists().where(snooze.team_id == sc.team_id, snooze.until > now))).one()
+
+    def not_snoozed(column):            # nothing to test per row while nobody is snoozed
+        return ~exists().where(snooze.team_id == sc.team_id, column, snooze.until > now) if snoozing else true()
 
     lead_where_ = [Lead.team_id == sc.team_id, Lead.status.not_in(followup.CLOSED_LEAD_STATUSES),
                    func.coalesce(Lead.last_contacted_at, Lead.created_at) < threshold(Lead.rating),
@@ -673,16 +693,16 @@ class Kpi:
         return (self.value - self.previous) / abs(self.previous)
 
 
-def _period_kpis(session: Session, sc: Scope) -> tuple[dict[str, float | None], dict[str, float | None]]:
-    """The tiles' numbers for the range and the one before it, in one query per table (the
-    previous period ends where the range starts)."""
+def _period_kpis(session: Session, sc: Scope, counts: pd.DataFrame
+                 ) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    """The tiles' numbers for the range and the one before it (the previous period ends where
+    the range starts): leads from lead_counts' `counts`, deals in one query."""
     before = sc.previous()
-    now_leads = and_(Lead.created_at >= sc.start, Lead.created_at < sc.end)
-    old_leads = and_(Lead.created_at >= before.start, Lead.created_at < before.end)
-    leads = session.exec(select(_count_if(now_leads), _count_if(now_leads, Lead.status == CONVERTED),
-                                _count_if(old_leads), _count_if(old_leads, Lead.status == CONVERTED))
-                         .where(*lead_where(sc, dated=False), Lead.created_at >= before.start,
-                                Lead.created_at < sc.end)).one()
+
+    def leads_of(current: bool) -> tuple[int, int]:
+        period = counts[counts["current"] == current]
+        return int(period["count"].sum()), int(period.loc[period["status"] == CONVERTED, "count"].sum())
+    leads = (*leads_of(True), *leads_of(False))
 
     def created(scope_):
         return and_(Deal.created_at >= scope_.start, Deal.created_at < scope_.end, Deal.stage.not_in(CLOSED))
@@ -705,8 +725,9 @@ def _period_kpis(session: Session, sc: Scope) -> tuple[dict[str, float | None], 
     return (period(leads[0], leads[1], deals[0], deals[1]), period(leads[2], leads[3], deals[2], deals[3]))
 
 
-def kpis(session: Session, sc: Scope, going_cold_now: int) -> list[Kpi]:
-    now, before = _period_kpis(session, sc)
+def kpis(session: Session, sc: Scope, going_cold_now: int, counts: pd.DataFrame) -> list[Kpi]:
+    """`counts` from lead_counts."""
+    now, before = _period_kpis(session, sc, counts)
     return [
         Kpi("new_leads", now["new_leads"], before["new_leads"]),
         Kpi("conversion_rate", now["conversion_rate"], before["conversion_rate"], is_rate=True),
@@ -744,12 +765,17 @@ def other_currency_revenue(session: Session, sc: Scope) -> dict[str, float]:
 
 
 def _tune(session: Session, sc: Scope) -> None:
-    """PostgreSQL settings for this transaction's dashboard statements: no JIT (on a big team
-    the cost estimates pass jit_above_cost and compiling took ~0.4 s a statement, more than
-    running it), and sorts for the medians and hashes of contacts and touches in memory (the
-    server's 4 MB default spilled them to disk)."""
+    """PostgreSQL settings for this transaction's dashboard statements, each measured with
+    bench/analytics.py: no JIT (on a big team the cost estimates pass jit_above_cost and
+    compiling took ~0.4 s a statement, more than running it); sorts for the medians and hashes
+    of contacts and touches in memory (the 4 MB default spilled them to disk); index look-ups
+    priced as the cached reads they are (won deals and campaign members join their leads by
+    key instead of hashing every lead); no parallel workers (the dashboard already reads on
+    two connections, db.alongside)."""
     if sc.dialect == "postgresql":
-        session.execute(text("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)"))
+        session.execute(text("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true), "
+                             "set_config('random_page_cost', '1.1', true), "
+                             "set_config('max_parallel_workers_per_gather', '0', true)"))
 
 
 def dashboard(*, session: Session, ctx: TeamContext, flt: AnalyticsFilter,
@@ -766,7 +792,9 @@ def dashboard(*, session: Session, ctx: TeamContext, flt: AnalyticsFilter,
     def records(other: Session) -> dict[str, Any]:
         _tune(other, sc)
         state = health(other, sc, now)
-        return {"health": state, "kpis": kpis(other, sc, state.going_cold), "sources": lead_sources(other, sc),
+        counts = lead_counts(other, sc)
+        return {"health": state, "kpis": kpis(other, sc, state.going_cold, counts),
+                "sources": lead_sources(other, sc, counts),
                 "roi": roi(other, sc), "campaigns": campaign_performance(other, sc),
                 "forms": form_stats.funnel(session=other, sc=sc),
                 "other_currencies": other_currency_revenue(other, sc)}
