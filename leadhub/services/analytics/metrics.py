@@ -403,7 +403,9 @@ def rep_won_where(sc: Scope) -> list:
 def first_touch_source(sc: Scope):
     """Inbound leads created in the range with hours to their first outreach (NULL: none yet;
     Lead.first_touch_at is kept by database triggers, services/analytics/attribution.py)."""
-    return select(Lead.owner_id.label("user_id"),
+    # grouped by coalesce(owner): PostgreSQL then sorts the index-only rows of the range instead
+    # of walking ix_lead_team_owner row by row for its order (owner is never NULL here)
+    return select(func.coalesce(Lead.owner_id, 0).label("user_id"),
                   (seconds_between(Lead.first_touch_at, Lead.created_at, sc.dialect) / 3600.0).label("value")
                   ).where(*lead_where(sc), Lead.outreach_id.is_(None), Lead.owner_id.is_not(None))
 
