@@ -81,17 +81,18 @@ _readers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="leadhub-read")
 
 @contextmanager
 def alongside(session: Session, work: Callable[[Session], R]) -> Iterator[Future]:
-    """Run read-only `work(other_session)` on a second PostgreSQL connection while the block
-    runs in `session`; the future holds its result once the block has ended.
+    """Run read-only `work(other_session)` on a second connection while the block runs in
+    `session`; the future holds its result once the block has ended.
 
-    Only when the second connection sees what `session` sees: PostgreSQL, a session bound to
-    an engine, and a transaction that has written nothing yet (its own uncommitted rows would be
-    invisible over there); both read committed data, statement by statement, as one session
-    would. Otherwise `work(session)` runs after the block, in the caller's session. `work` must
-    not read ORM objects of `session` that are expired (another thread would load them)."""
+    Only when the second connection sees what `session` sees: a session bound to an engine
+    on PostgreSQL or on an SQLite file (WAL: readers run beside a writer, and sqlite3 lets go
+    of the GIL while a statement runs), and a transaction that has written nothing yet (its own
+    uncommitted rows would be invisible over there); both then read committed data, as one
+    session would. Otherwise `work(session)` runs after the block, in the caller's session.
+    `work` must not read ORM objects of `session` that may be expired (another thread would
+    load them)."""
     bind = session.get_bind()
-    parallel = (isinstance(bind, Engine) and bind.dialect.name == "postgresql"
-                and session.execute(text("SELECT txid_current_if_assigned() IS NULL")).scalar())
+    parallel = isinstance(bind, Engine) and _nothing_written(session, bind)
     if not parallel:
         done: Future = Future()
         yield done
@@ -109,3 +110,14 @@ def alongside(session: Session, work: Callable[[Session], R]) -> Iterator[Future
         yield future
     finally:
         future.exception()      # wait: never leave the other connection running past the block
+
+
+def _nothing_written(session: Session, bind: Engine) -> bool:
+    """Whether the session's transaction has written nothing (PostgreSQL: no transaction id
+    yet; SQLite: sqlite3 opens its transaction at the first write) on a database that a second
+    connection can read."""
+    if bind.dialect.name == "postgresql":
+        return bool(session.execute(text("SELECT txid_current_if_assigned() IS NULL")).scalar())
+    if bind.dialect.name == "sqlite" and bind.url.database not in (None, "", ":memory:"):
+        return not session.connection().connection.dbapi_connection.in_transaction
+    return False
