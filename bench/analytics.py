@@ -7,41 +7,45 @@ Loads one team (Europe/Madrid, 10 reps) with a year of data into a fresh databas
 a temp folder unless --database-url; a PostgreSQL database is emptied first), with bulk inserts
 (COPY on PostgreSQL) and explicit ids, foreign-key checks off while loading.
 
-The dashboard reads outreach counts from the rollup tables (services/analytics/rollups.py);
-after the bulk load (which bypasses the triggers on PostgreSQL) the script builds them once
-and prints how long that took. The service then finds nothing to recount, as after the
-periodic task; the few statements it spends checking that are part of the baseline too.
+The dashboard reads outreach counts from the rollup tables (services/analytics/rollups.py) and
+the funnel, ROI and first-touch charts from copies kept on contacts, deals and leads by triggers
+(services/analytics/attribution.py). The bulk load bypasses triggers on PostgreSQL, so the
+script fills the copies (`attribution.backfill`) and builds the rollup once, and prints how long
+the rollup took. The service then finds nothing to recount, as after the periodic task; the few
+statements it spends checking that are part of the baseline too.
 
 Then, for each date range, it times `metrics.dashboard()` — every KPI tile and chart of the
 analytics page, pandas shaping included — and, as the baseline, the very SQL statements that
-call sent (captured from SQLAlchemy with their parameters) replayed on a raw DBAPI cursor with
-every row fetched. Prints the median and the fastest of the runs (the best estimate on a busy
-machine) and the ratio of the medians.
+call sent (captured from SQLAlchemy with their parameters) replayed one after the other on a raw
+DBAPI cursor with every row fetched. The service reads the lead, deal, contact and task charts
+on a second connection while the first reads the outreach charts (db.alongside), so it can beat
+its own statements run in a row. Prints the median and the fastest of the runs and the ratio of
+the medians.
 
-Measured on 2026-11-24 on the shared 2-core machine at a load average of 8–10 (so every
-figure is inflated), 1M outreach / 200k leads / 50k deals, median / best of 5 runs:
+Measured on 2026-12-05 on the shared 2-core machine (load average about 1), 1M outreach / 200k
+leads / 50k deals, median / best of 9 runs (SQLite 5), service vs raw SQL:
 
-    PostgreSQL 15   service              raw SQL              (before: 2419 / 1982 vs 2244 / 2158)
-    last 30 days    1932 / 1068 ms       1526 /  979 ms       1.27x
-    12 months, wk   5141 / 4332 ms       7968 / 6344 ms       (before: 13943 / 9375 vs 10970 / 10537)
-    12 months, mo   8488 / 5268 ms       9884 / 6662 ms
-    SQLite          service              raw SQL              (before: 4605 / 3984 vs 4512 / 3924)
-    last 30 days    3144 / 2394 ms       3052 / 2419 ms       1.03x
-    12 months, wk   9704 / 7976 ms      12213 / 8015 ms
-    12 months, mo  11734 / 4714 ms      11915 / 7428 ms
+    PostgreSQL 15   service             raw SQL             ratio   (2026-11-24, quiet: service / raw)
+    last 30 days     403 /  366 ms       419 /  362 ms      0.96x   (588 / 508 ms)
+    12 months, wk    769 /  657 ms      1402 / 1029 ms      0.55x   (2425 / 2377 ms)
+    12 months, mo    737 /  669 ms      1073 /  864 ms      0.69x   (2476 / 2350 ms)
+    SQLite          service             raw SQL             ratio   (same data, before the second connection)
+    last 30 days     477 /  406 ms       694 /  682 ms      0.69x   (1040 / 775 ms)
+    12 months, wk   2439 / 2074 ms      3198 / 2732 ms      0.76x   (4341 / 4227 ms)
+    12 months, mo   2504 / 1707 ms      3582 / 3152 ms      0.70x   (3293 / 3236 ms)
 
-Quiet machine (load < 1), PG, median: 30 days 588 vs raw 508 ms; 12 months by week 2425 vs
-2377; by month 2476 vs 2350. Then (commit 22477f4) two outreach indexes for reps' leads
-touched and first touch, a LATERAL first-touch lookup and no JIT in the dashboard's
-transaction. Per statement with --profile (12 months, load 2–6): leads touched 640 -> 118 ms,
-first touch 1040 -> ~430 ms, relationship-health scan ~1.4 s with JIT (EXPLAIN) -> 280–480 ms.
-Whole dashboard afterwards, only at load 6–10 (figures roughly doubled), median / best:
-30 days 1820 / 1505 vs raw 1772 / 1510; 12 months wk 5841 / 4331 vs 5268 / 5126; mo 4907 /
-4133 vs 4704 / 3707. Still above 1 s for 12 months: the funnel's contact and deal joins
-(~290 + ~260 ms), first touch, the health snapshot, ROI and campaign joins.
-SQLite after the change (fresh load, load 6.5–7.5, median / best of 3): 30 days 1605 / 1405
-vs raw 1875 / 1634 ms; 12 months wk 8731 / 4763 vs 8625 / 5996; mo 10110 / 7855 vs 15742 /
-13499 — no regression against the figures above.
+The machine's speed drifts by a third within minutes (the same statements replayed took 1.1 to
+1.7 s for 12 months); earlier runs that day gave 12 months 964 / 968 ms median (raw 1598 / 1540).
+What took PostgreSQL's 12 months from ~2.4 s to under 1 s, statement by statement (--profile):
+funnel contacts and deals and ROI read the copies instead of joining 1M outreach (260 + 230 +
+110 -> 100 + 90 + 11 ms); first touch reads Lead.first_touch_at, not a look-up per lead (400 ->
+80-130 ms); durations with date_part, not EXTRACT's numeric; leads touched as count(DISTINCT)
+per rep (the DISTINCT subquery was hashed once work_mem allowed it: 580 ms); the breakdown's
+partial months as two key ranges, not an OR read as the whole year (130 -> 20 ms); relationship
+health from a small partial index of outreach naming a contact, without the per-contact join
+and without snooze tests while nobody is snoozed (400 -> ~250 ms in three statements); KPI
+tiles and lead sources from one scan of the leads; work_mem 64 MB, random_page_cost 1.1, no
+parallel workers for the dashboard's transactions; and the second connection.
 """
 
 from __future__ import annotations
