@@ -34,6 +34,13 @@ leads / 50k deals, median / best of 9 runs (SQLite 5), service vs raw SQL:
     12 months, wk   2439 / 2074 ms      3198 / 2732 ms      0.76x   (4341 / 4227 ms)
     12 months, mo   2504 / 1707 ms      3582 / 3152 ms      0.70x   (3293 / 3236 ms)
 
+Re-run on a quiet machine the same day (load average 0 before loading, fresh database):
+
+    PostgreSQL 15   service             raw SQL             ratio
+    last 30 days     285 /  267 ms       309 /  299 ms      0.92x
+    12 months, wk    483 /  462 ms       769 /  756 ms      0.63x
+    12 months, mo    473 /  457 ms       781 /  768 ms      0.61x
+
 The machine's speed drifts by a third within minutes (the same statements replayed took 1.1 to
 1.7 s for 12 months); earlier runs that day gave 12 months 964 / 968 ms median (raw 1598 / 1540).
 What took PostgreSQL's 12 months from ~2.4 s to under 1 s, statement by statement (--profile):
