@@ -75,7 +75,8 @@ def _layout(*, barmode: str = "group", height: int = 300, y_title: str = "", per
     category_axis = {"automargin": True, "type": "category"}
     return {
         "barmode": barmode, "height": height, "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
-        "legend": {"orientation": "h", "y": -0.2, "x": 0},
+        # above the plot: below it, a horizontal legend overlaps long rotated category labels
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         "xaxis": value_axis if horizontal else category_axis,
         "yaxis": category_axis if horizontal else value_axis,
         "hovermode": "closest", "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
@@ -136,9 +137,9 @@ def volume_by(frame, key: str, label_column: str, grain: str, tr: Tr) -> tuple[d
         point_key="bucket", points=buckets)
 
 
-def funnel_figure(frame, tr: Tr) -> tuple[dict, Drill]:
-    """Grouped bars per channel: outreach, contacts, deals, won (log scale: they differ a lot)."""
-    labels = [tr(label) for label in frame["label"]]
+def funnel_figure(frame, labels: list[str], tr: Tr) -> tuple[dict, Drill]:
+    """Grouped bars per channel (`labels`, in the user's language): outreach, contacts, deals,
+    won (log scale: they differ a lot)."""
     steps = [("outreach", "Outreach", {"object": "outreach"}),
              ("contacts", "Contacts", {"object": "contacts", "basis": "funnel"}),
              ("deals", "Deals", {"object": "deals", "basis": "funnel"}),

@@ -7,11 +7,10 @@ from collections.abc import Callable
 import reflex as rx
 
 from leadhub.components.i18n import t
+from leadhub.services.outreach import RESPONSE_LABELS
 from leadhub.state.outreach import RESPONSES, TYPE_COLOURS, TYPE_LABELS
 from leadhub.state.session import SessionState
 
-RESPONSE_LABELS = {"awaiting": "Awaiting", "replied": "Replied", "positive": "Positive",
-                   "negative": "Negative", "bounced": "Bounced"}
 RESPONSE_COLOURS = {"awaiting": "gray", "replied": "blue", "positive": "green", "negative": "red",
                     "bounced": "orange"}
 RECORD_ICONS = {"lead": "user", "contact": "contact", "deal": "handshake"}

@@ -93,6 +93,13 @@ ES: dict[str, str] = {
     "Conversion": "Conversión",
     "First touch": "Primer contacto",
     "Actual cost": "Coste real",
+    # Campaign statuses (Vtiger's and the demo's)
+    "Planning": "En planificación",
+    "Planned": "Planificada",
+    "Active": "Activa",
+    "Inactive": "Inactiva",
+    "Completed": "Completada",
+    "Cancelled": "Cancelada",
     "Campaign": "Campaña",
     "Rep": "Comercial",
     "Date": "Fecha",

@@ -57,6 +57,10 @@ TYPE_LABELS = {
     OutreachType.SOCIAL: "Social",
     OutreachType.MESSENGER: "Messenger",
 }
+RESPONSE_LABELS = {"awaiting": "Awaiting", "replied": "Replied", "positive": "Positive",
+                   "negative": "Negative", "bounced": "Bounced"}
+CALL_OUTCOME_LABELS = {"connected": "Connected", "voicemail": "Voicemail", "no_answer": "No answer",
+                       "busy": "Busy", "wrong_number": "Wrong number"}
 PLATFORMS = ("Upwork", "Guru", "PeoplePerHour", "Other")
 SOCIAL_NETWORKS = ("LinkedIn", "X", "Facebook", "Instagram", "Other")
 MESSENGERS = ("WhatsApp", "Telegram", "Signal", "Other")

@@ -17,7 +17,7 @@ from leadhub.services.db import session_scope
 from leadhub.services.display import local_time, money
 from leadhub.services.errors import ValidationFailed
 from leadhub.services.models import CallOutcome, Campaign, Deal, LEAD_SOURCES, OutreachType, Team
-from leadhub.services.outreach import CHANNELS, TYPE_LABELS
+from leadhub.services.outreach import CALL_OUTCOME_LABELS, CHANNELS, TYPE_LABELS
 from leadhub.state.session import NONE, SessionState, handles_errors
 from sqlmodel import select
 
@@ -26,8 +26,7 @@ CHOICE_LISTS = ("sel_users", "sel_types", "sel_channels", "sel_sources", "sel_ca
 KPI_LABELS = {"new_leads": "New leads", "conversion_rate": "Conversion rate", "pipeline": "Pipeline value",
               "won_revenue": "Won revenue", "going_cold": "Going cold"}
 ALL_CHANNELS = sorted({c for names in CHANNELS.values() for c in names if c != "Other"})
-OUTCOME_LABELS = {"connected": "Connected", "voicemail": "Voicemail", "no_answer": "No answer", "busy": "Busy",
-                  "wrong_number": "Wrong number"}
+OUTCOME_LABELS = CALL_OUTCOME_LABELS
 BUCKET_LABELS = {"never": "Never", "overdue": "Overdue", "today": "Due today", "next 7 days": "Next 7 days",
                  "later": "Later"}
 
@@ -220,7 +219,8 @@ class DashboardState(AnalyticsFilterState):
         put("volume_rep", charts.volume_by(volume.by_rep, "user_id", "name", volume.grain, tr))
 
         funnel = result.funnel
-        put("funnel", charts.funnel_figure(funnel, tr))
+        put("funnel", charts.funnel_figure(
+            funnel, [self._channel(k, c) for k, c in zip(funnel["type"], funnel["channel"])], tr))
         self.funnel_rows = [{
             "label": self._channel(r["type"], r["channel"]), "outreach": f"{r['outreach']:,}", "contacts": f"{r['contacts']:,}",
             "deals": f"{r['deals']:,}", "won": f"{r['won']:,}", "revenue": money(r["revenue"], currency),
@@ -279,7 +279,7 @@ class DashboardState(AnalyticsFilterState):
             points=[int(c) for c in campaigns["campaign_id"]] if len(campaigns) else []))
         team_currency = self.team_currency
         self.campaign_rows = [{
-            "name": r["name"], "status": r["status"], "leads": f"{r['leads']:,}",
+            "name": r["name"], "status": tr(r["status"]), "leads": f"{r['leads']:,}",
             "qualified": f"{r['qualified']:,}", "converted": f"{r['converted']:,}", "won": f"{r['won']:,}",
             "revenue": money(r["revenue"], currency), "budget": money(r["budget"], team_currency),
             "cost": money(r["actual_cost"], team_currency),

@@ -109,12 +109,10 @@ class ReportsState(AnalyticsFilterState):
             if not self.group_options:
                 self._load_fields(session, ctx)
             flt = self._filter(session, ctx)
-            result = reports.run_report(session=session, ctx=ctx, spec=self._spec(), flt=flt)
+            result = reports.in_language(
+                reports.run_report(session=session, ctx=ctx, spec=self._spec(), flt=flt), self.tr)
         tr = self.tr
-        measure = tr("Count") if result.spec.measure == "count" else (
-            f"{tr('Sum of' if result.spec.measure == 'sum' else 'Average of')} "
-            f"{next(o[1] for o in self.number_options if o[0] == result.spec.measure_field)}")
-        self.columns = [tr(c) for c in result.columns[:-1]] + [measure]
+        self.columns = result.columns
         self.rows = [[*(str(v) for v in row[:-1]), "" if row[-1] is None else f"{row[-1]:,.2f}".rstrip("0").rstrip(".")]
                      for row in result.frame.itertuples(index=False)]
         self.figure = charts.report_figure(result.frame, self.columns, result.spec.chart, tr)
@@ -218,7 +216,8 @@ class ReportsState(AnalyticsFilterState):
         ctx = self._ctx()
         with session_scope() as session:
             flt = self._filter(session, ctx)
-            result = reports.run_report(session=session, ctx=ctx, spec=self._spec(), flt=flt)
+            result = reports.in_language(
+                reports.run_report(session=session, ctx=ctx, spec=self._spec(), flt=flt), self.tr)
         name = (self.save_name or f"{self.r_object}-report").strip().replace(" ", "-").lower()
         return rx.download(data=reports.to_csv(result), filename=f"{name}.csv")
 

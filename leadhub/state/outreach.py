@@ -36,8 +36,7 @@ TYPE_COLOURS = {"platform": ("indigo", "#3e63dd"), "email": ("blue", "#0090ff"),
                 "call": ("green", "#30a46c"), "social": ("plum", "#ab4aba"),
                 "messenger": ("orange", "#f76b15")}
 RESPONSES = [s.value for s in ResponseStatus]
-CALL_OUTCOME_LABELS = {"connected": "Connected", "voicemail": "Voicemail", "no_answer": "No answer",
-                       "busy": "Busy", "wrong_number": "Wrong number"}
+CALL_OUTCOME_LABELS = outreach.CALL_OUTCOME_LABELS
 WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
             "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")}
 MONTHS = {"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),

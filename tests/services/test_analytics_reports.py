@@ -72,6 +72,29 @@ def test_custom_fields_group_like_standard_ones(session, team_a, known):
     assert rows == [("Gold", 2.0), ("Silver", 1.0)]
 
 
+def test_stored_codes_read_as_labels_and_product_words_in_the_users_language(session, team_a, known):
+    from leadhub.i18n import translate
+
+    result, rows = run(session, team_a.manager_ctx, object="outreach", group_by=("call_outcome",))
+    assert rows == [("—", 5.0), ("Connected", 1.0), ("No answer", 1.0)]          # not "no_answer"
+    _, rows = run(session, team_a.manager_ctx, object="outreach", group_by=("response_status",))
+    assert ("Awaiting", 2.0) in rows and ("Bounced", 1.0) in rows
+
+    spanish = reports.in_language(result, lambda text: translate(text, "es"))
+    assert spanish.columns == ["Resultado de la llamada", "Cantidad"]
+    assert [tuple(r) for r in spanish.frame.itertuples(index=False)] == [
+        ("—", 5.0), ("Conectada", 1.0), ("No contestó", 1.0)]
+    assert reports.to_csv(spanish).splitlines()[-1] == "No contestó,1.0"
+    assert result.frame["g0"].tolist() == ["—", "Connected", "No answer"]         # the result is left as it was
+
+    result, _ = run(session, team_a.manager_ctx, object="leads", group_by=("lead_source", "status"),
+                    measure="avg", measure_field="score")
+    spanish = reports.in_language(result, lambda text: translate(text, "es"))
+    assert spanish.columns == ["Origen", "Estado", "Media de Puntuación"]
+    assert {(a, b) for a, b, _ in spanish.frame.itertuples(index=False)} == {   # sources are the team's picklist
+        ("Web Form", "Calificado"), ("Web Form", "Convertido"), ("Upwork", "Nuevo")}
+
+
 def test_bad_definitions_are_refused_at_the_field(session, team_a, known):
     for spec, key in ((dict(object="users", group_by=("x",)), "object"),
                       (dict(object="leads", group_by=()), "group_by"),

@@ -89,6 +89,10 @@ def test_segment_picker_narrows_every_chart_and_a_new_language_redraws_them(app_
     state.load()
     spanish = {t["name"] for t in state.figures["volume_type"]["data"]}
     assert "Platform" in english and "Platform" not in spanish and "Llamada" in spanish
+    channels = state.figures["funnel"]["data"][0]["x"]          # the channel chart's categories
+    assert channels == [row["label"] for row in state.funnel_rows]  # as its table names them
+    assert "Redes sociales: LinkedIn" in channels and not any(c.startswith("Social") for c in channels)
+    assert {row["status"] for row in state.campaign_rows} == {"Activa"}
     state.clear_filters()
     assert state.segment == "none" and state.filter_count == 0
 

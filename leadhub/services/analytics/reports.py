@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -34,7 +35,7 @@ from leadhub.services.analytics.timebuckets import as_date, date_bucket, local_b
 from leadhub.services.context import TeamContext
 from leadhub.services.errors import NotFound, PermissionDenied, ValidationFailed
 from leadhub.services.models import Contact, Deal, Lead, Outreach, User, utcnow
-from leadhub.services.outreach import TYPE_LABELS, OutreachType
+from leadhub.services.outreach import CALL_OUTCOME_LABELS, RESPONSE_LABELS, TYPE_LABELS, OutreachType
 
 OBJECTS = ("leads", "outreach", "contacts", "deals")
 MEASURES = ("count", "sum", "avg")
@@ -50,13 +51,16 @@ class Field_:
     label: str
     kind: str             # "category", "user", "type", "time", "date", "number"
     column: Any = None    # SQL expression (None for time fields: built per scope)
+    vocabulary: bool = False              # values are the product's words (statuses, stages…): translated
+    labels: dict[str, str] | None = None  # stored codes → English labels (call outcomes, responses)
 
 
 def _catalogue(obj: str) -> dict[str, Field_]:
     if obj == "leads":
+        # sources and industries are the team's own picklists, kept in the team's words
         fields = [Field_("lead_source", "Lead source", "category", Lead.lead_source),
-                  Field_("status", "Status", "category", Lead.status),
-                  Field_("rating", "Rating", "category", Lead.rating),
+                  Field_("status", "Status", "category", Lead.status, vocabulary=True),
+                  Field_("rating", "Rating", "category", Lead.rating, vocabulary=True),
                   Field_("industry", "Industry", "category", Lead.industry),
                   Field_("country", "Country", "category", Lead.country),
                   Field_("need", "Need", "category", Lead.need),
@@ -67,11 +71,13 @@ def _catalogue(obj: str) -> dict[str, Field_]:
                   Field_("budget", "Budget", "number", Lead.budget),
                   Field_("score", "Score", "number", Lead.score)]
     elif obj == "outreach":
-        fields = [Field_("type", "Outreach type", "type", Outreach.type),
+        fields = [Field_("type", "Outreach type", "type", Outreach.type, vocabulary=True),
                   Field_("channel", "Channel", "category", func.coalesce(Outreach.channel, "")),
                   Field_("user", "Rep", "user", Outreach.user_id),
-                  Field_("response_status", "Response", "category", Outreach.response_status),
-                  Field_("call_outcome", "Call outcome", "category", func.coalesce(Outreach.call_outcome, "")),
+                  Field_("response_status", "Response", "category", Outreach.response_status,
+                         vocabulary=True, labels=RESPONSE_LABELS),
+                  Field_("call_outcome", "Call outcome", "category", func.coalesce(Outreach.call_outcome, ""),
+                         vocabulary=True, labels=CALL_OUTCOME_LABELS),
                   Field_("occurred_at", "Occurred", "time", Outreach.occurred_at),
                   Field_("call_duration_seconds", "Call duration (s)", "number", Outreach.call_duration_seconds)]
     elif obj == "contacts":
@@ -79,7 +85,7 @@ def _catalogue(obj: str) -> dict[str, Field_]:
                   Field_("created_at", "Created", "time", Contact.created_at),
                   Field_("last_contacted_at", "Last contacted", "time", Contact.last_contacted_at)]
     elif obj == "deals":
-        fields = [Field_("stage", "Stage", "category", Deal.stage),
+        fields = [Field_("stage", "Stage", "category", Deal.stage, vocabulary=True),
                   Field_("currency", "Currency", "category", Deal.currency),
                   Field_("owner", "Owner", "user", Deal.owner_id),
                   Field_("created_at", "Created", "time", Deal.created_at),
@@ -208,6 +214,8 @@ class ReportResult:
     frame: pd.DataFrame         # g0 [, g1], value — labels already readable
     truncated: bool
     currency: str
+    vocabulary: tuple[bool, ...] = ()   # per group: its values are product words (see in_language)
+    measure_field_label: str = ""       # the summed or averaged field's label ("" for count)
 
 
 def _where(sc: Scope, spec: ReportSpec, catalogue: dict[str, Field_]) -> list:
@@ -259,10 +267,30 @@ def run_report(*, session: Session, ctx: TeamContext, spec: ReportSpec,
     frame = pd.DataFrame(data, columns=[*(f"g{i}" for i in range(len(groups))), "value"])
     if any(catalogue[g.partition(":")[0]].kind in ("time", "date") for g in spec.group_by):
         frame = frame.sort_values([f"g{i}" for i in range(len(groups))], kind="stable").reset_index(drop=True)
-    measure_label = "Count" if spec.measure == "count" else \
-        f"{'Sum' if spec.measure == 'sum' else 'Average'} of {catalogue[spec.measure_field].label}"
-    columns = [catalogue[g.partition(":")[0]].label for g in spec.group_by] + [measure_label]
-    return ReportResult(spec=spec, columns=columns, frame=frame, truncated=truncated, currency=sc.currency)
+    fields = [catalogue[g.partition(":")[0]] for g in spec.group_by]
+    measured = "" if spec.measure == "count" else catalogue[spec.measure_field].label
+    columns = [f.label for f in fields] + [_measure_label(spec.measure, measured, lambda text: text)]
+    return ReportResult(spec=spec, columns=columns, frame=frame, truncated=truncated, currency=sc.currency,
+                        vocabulary=tuple(f.vocabulary for f in fields), measure_field_label=measured)
+
+
+def _measure_label(measure: str, field_label: str, translate: Callable[[str], str]) -> str:
+    if measure == "count":
+        return translate("Count")
+    return f"{translate('Sum of' if measure == 'sum' else 'Average of')} {translate(field_label)}"
+
+
+def in_language(result: ReportResult, translate: Callable[[str], str]) -> ReportResult:
+    """The result as a user reads it: column labels and the product's words among the values
+    (statuses, sources, types, stages, outcomes) through `translate`; names, dates, custom and
+    free-text values stay as they are. Table, chart and CSV export all show this."""
+    frame = result.frame.copy()
+    for i, vocabulary in enumerate(result.vocabulary):
+        if vocabulary:
+            frame[f"g{i}"] = [translate(v) if isinstance(v, str) else v for v in frame[f"g{i}"]]
+    columns = [translate(c) for c in result.columns[:-1]]
+    columns.append(_measure_label(result.spec.measure, result.measure_field_label, translate))
+    return replace(result, frame=frame, columns=columns)
 
 
 def _labeller(session: Session, ctx: TeamContext, group: str, catalogue: dict[str, Field_]):
@@ -274,7 +302,8 @@ def _labeller(session: Session, ctx: TeamContext, group: str, catalogue: dict[st
         return lambda v: TYPE_LABELS.get(OutreachType(int(v)), str(v)) if v is not None else "—"
     if kind in ("time", "date"):
         return lambda v: as_date(v).isoformat() if v is not None else "—"
-    return lambda v: str(v) if v not in (None, "") else "—"
+    labels = catalogue[group.partition(":")[0]].labels or {}
+    return lambda v: labels.get(str(v), str(v)) if v not in (None, "") else "—"
 
 
 def to_csv(result: ReportResult) -> str:
