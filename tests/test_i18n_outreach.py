@@ -6,14 +6,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadhub.components.outreach_timeline import RESPONSE_LABELS
 from leadhub.i18n import ES
 from leadhub.i18n.outreach import translate_message
 from leadhub.pages.followup import TOUCH_LABELS
 from leadhub.services import followup, outreach, teamtime
 from leadhub.services.errors import ValidationFailed
 from leadhub.state.contacts import TOUCH_BADGES, TOUCH_KINDS
-from leadhub.state.outreach import CALL_OUTCOME_LABELS, TYPE_LABELS
+from leadhub.services.outreach import CALL_OUTCOME_LABELS, RESPONSE_LABELS
+from leadhub.state.outreach import TYPE_LABELS
 
 
 def test_labels_from_tables_have_spanish():

@@ -17,8 +17,8 @@ import reflex as rx
 from leadhub.components.forms import field_error, labelled, text_field
 from leadhub.components.i18n import t
 from leadhub.components.outreach_timeline import type_icon
-from leadhub.services.outreach import MESSENGERS, PLATFORMS, SOCIAL_NETWORKS
-from leadhub.state.outreach import CALL_OUTCOME_LABELS, TYPE_LABELS
+from leadhub.services.outreach import CALL_OUTCOME_LABELS, MESSENGERS, PLATFORMS, SOCIAL_NETWORKS
+from leadhub.state.outreach import TYPE_LABELS
 from leadhub.state.outreach_form import KINDS, OutreachFormState
 from leadhub.state.session import NONE, SessionState
 

@@ -16,7 +16,7 @@ from leadhub.services.analytics.filters import DEFAULT_PRESET, GRAINS, PRESETS, 
 from leadhub.services.db import session_scope
 from leadhub.services.display import local_time, money
 from leadhub.services.errors import ValidationFailed
-from leadhub.services.models import CallOutcome, Campaign, Deal, LEAD_SOURCES, OutreachType, Team
+from leadhub.services.models import Campaign, Deal, LEAD_SOURCES, OutreachType, Team
 from leadhub.services.outreach import CALL_OUTCOME_LABELS, CHANNELS, TYPE_LABELS
 from leadhub.state.session import NONE, SessionState, handles_errors
 from sqlmodel import select
@@ -26,7 +26,6 @@ CHOICE_LISTS = ("sel_users", "sel_types", "sel_channels", "sel_sources", "sel_ca
 KPI_LABELS = {"new_leads": "New leads", "conversion_rate": "Conversion rate", "pipeline": "Pipeline value",
               "won_revenue": "Won revenue", "going_cold": "Going cold"}
 ALL_CHANNELS = sorted({c for names in CHANNELS.values() for c in names if c != "Other"})
-OUTCOME_LABELS = CALL_OUTCOME_LABELS
 BUCKET_LABELS = {"never": "Never", "overdue": "Overdue", "today": "Due today", "next 7 days": "Next 7 days",
                  "later": "Later"}
 
@@ -219,15 +218,15 @@ class DashboardState(AnalyticsFilterState):
         put("volume_rep", charts.volume_by(volume.by_rep, "user_id", "name", volume.grain, tr))
 
         funnel = result.funnel
-        put("funnel", charts.funnel_figure(
-            funnel, [self._channel(k, c) for k, c in zip(funnel["type"], funnel["channel"])], tr))
+        channels = [self._channel(k, c) for k, c in zip(funnel["type"], funnel["channel"])]
+        put("funnel", charts.funnel_figure(funnel, channels, tr))
         self.funnel_rows = [{
-            "label": self._channel(r["type"], r["channel"]), "outreach": f"{r['outreach']:,}", "contacts": f"{r['contacts']:,}",
+            "label": label, "outreach": f"{r['outreach']:,}", "contacts": f"{r['contacts']:,}",
             "deals": f"{r['deals']:,}", "won": f"{r['won']:,}", "revenue": money(r["revenue"], currency),
             "contact_rate": _percent(r["contact_rate"]), "deal_rate": _percent(r["deal_rate"]),
             "win_rate": _percent(r["win_rate"]), "to_contact": _hours(r["hours_to_contact"]),
             "to_deal": _days(r["days_to_deal"]), "to_won": _days(r["days_to_won"]),
-        } for r in funnel.to_dict("records")]
+        } for label, r in zip(channels, funnel.to_dict("records"))]
 
         sources = result.sources
         put("sources", charts.grouped_counts(
@@ -297,7 +296,7 @@ class DashboardState(AnalyticsFilterState):
         put("rates_rep", charts.rate_bars(rates.by_rep, list(rates.by_rep["name"]), tr, base={"object": "outreach"},
                                           point_key="user_id", points=[int(u) for u in rates.by_rep["user_id"]]))
         put("outcomes", charts.outcome_bars(rates.call_outcomes,
-                                            {o.value: OUTCOME_LABELS[o.value] for o in CallOutcome}, tr))
+                                            CALL_OUTCOME_LABELS, tr))
 
         health = result.health
         put("health_age", charts.bucket_bars(health.last_touch, tr, base={"object": "contacts", "basis": "age"},

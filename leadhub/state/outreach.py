@@ -36,7 +36,6 @@ TYPE_COLOURS = {"platform": ("indigo", "#3e63dd"), "email": ("blue", "#0090ff"),
                 "call": ("green", "#30a46c"), "social": ("plum", "#ab4aba"),
                 "messenger": ("orange", "#f76b15")}
 RESPONSES = [s.value for s in ResponseStatus]
-CALL_OUTCOME_LABELS = outreach.CALL_OUTCOME_LABELS
 WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
             "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")}
 MONTHS = {"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
@@ -174,7 +173,7 @@ def timeline_entries(session: Session, ctx: TeamContext, rows: list[Outreach], *
             email=row.email or "", phone=phone(row.phone), phone_e164=row.phone or "",
             description=row.description, user=members.get(row.user_id, ""),
             response=row.response_status, editable=row.user_id == ctx.user_id or ctx.is_manager,
-            call_outcome=tr(CALL_OUTCOME_LABELS.get(row.call_outcome or "", "")) if row.call_outcome else "",
+            call_outcome=tr(outreach.CALL_OUTCOME_LABELS.get(row.call_outcome or "", "")) if row.call_outcome else "",
             duration=duration_text(row.call_duration_seconds),
             targets=_targets(session, ctx, row, lang), produced=produced, more_produced=more,
         ))

@@ -163,7 +163,7 @@ def test_every_analytics_text_has_spanish():
             if isinstance(node, ast.Tuple) and len(node.elts) >= 2 and all(
                     isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts[:2]):
                 texts.add(node.elts[1].value)       # (value, label) option pairs
-    texts |= set(state_module.KPI_LABELS.values()) | set(state_module.OUTCOME_LABELS.values())
+    texts |= set(state_module.KPI_LABELS.values()) | set(state_module.CALL_OUTCOME_LABELS.values())
     texts |= set(state_module.BUCKET_LABELS.values()) | {b for b in metrics.AGE_BUCKETS if b != "never"}
     for obj in reports.OBJECTS:
         texts |= {f.label for f in reports._catalogue(obj).values()}

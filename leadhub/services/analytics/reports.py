@@ -282,8 +282,8 @@ def _measure_label(measure: str, field_label: str, translate: Callable[[str], st
 
 def in_language(result: ReportResult, translate: Callable[[str], str]) -> ReportResult:
     """The result as a user reads it: column labels and the product's words among the values
-    (statuses, sources, types, stages, outcomes) through `translate`; names, dates, custom and
-    free-text values stay as they are. Table, chart and CSV export all show this."""
+    (statuses, ratings, types, stages, responses, outcomes) through `translate`; names, dates,
+    the team's picklists (sources, industries), custom and free-text values stay as they are. Table, chart and CSV export all show this."""
     frame = result.frame.copy()
     for i, vocabulary in enumerate(result.vocabulary):
         if vocabulary:
